@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { parseDetail } from '../events/parse';
+import { eventIdFor, newId } from '../ids';
+import { errorFields, type Logger } from '../log';
+import type { EventStore, StoredEvent } from '../delivery/event-store';
+import type { DeliveryTask, TaskQueue } from '../delivery/task';
+import type { Webhook } from '../webhooks/model';
+
+/** The EventBridge event as the rule puts it into the ingest queue. */
+const eventBridgeEventSchema = z.object({
+  id: z.string().min(1),
+  'detail-type': z.string(),
+  source: z.string().optional(),
+  time: z.string().optional(),
+  detail: z.unknown(),
+});
+
+/** Events larger than this are refused: a delivery task must fit in one SQS message (256 KiB). */
+export const MAX_DATA_BYTES = 192 * 1024;
+
+export interface IngestRecord {
+  messageId: string;
+  body: string;
+  receiveCount: number;
+}
+
+export interface FanoutDeps {
+  events: Pick<EventStore, 'admit'>;
+  webhooks: { listActive(tenantId: string): Promise<Webhook[]> };
+  queue: TaskQueue;
+  /** Keeps a refused event where an operator sees it (the ingest DLQ), with the reason. */
+  deadLetter(body: string, reason: { eventId: string; detailType: string; issues: { path: string; message: string }[] }): Promise<void>;
+  log: Logger;
+  now(): number;
+}
+
+/**
+ * Pure fan-out: one task per active webhook subscribed to the event's type. The
+ * dedupe key of each is `eventId:webhookId`.
+ */
+export function planDeliveries(event: StoredEvent, webhooks: Webhook[], now: number): DeliveryTask[] {
+  const { sourceEventId: _source, ...body } = event;
+  return webhooks
+    .filter((w) => w.status === 'active' && w.tenantId === event.tenantId && (w.eventTypes as string[]).includes(event.type))
+    .map((w) => ({
+      v: 1 as const,
+      deliveryId: newId('delivery', now),
+      tenantId: event.tenantId,
+      webhookId: w.id,
+      attempt: 1,
+      dueAt: now,
+      kind: 'delivery' as const,
+      event: body,
+    }));
+}
+
+type Parsed = { ok: true; event: StoredEvent } | { ok: false; eventId: string; detailType: string; issues: { path: string; message: string }[] };
+
+/** Turns an ingest message into an accepted event, or the reasons it is refused. */
+export function parseIngestMessage(body: string): Parsed {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return { ok: false, eventId: 'unknown', detailType: 'unknown', issues: [{ path: 'body', message: 'Not JSON.' }] };
+  }
+  const envelope = eventBridgeEventSchema.safeParse(raw);
+  if (!envelope.success) {
+    return { ok: false, eventId: 'unknown', detailType: 'unknown', issues: [{ path: 'body', message: 'Not an EventBridge event.' }] };
+  }
+  const eb = envelope.data;
+  const detail = parseDetail(eb['detail-type'], eb.detail);
+  if (!detail.ok) return { ok: false, eventId: eb.id, detailType: eb['detail-type'], issues: detail.issues };
+  const size = Buffer.byteLength(JSON.stringify(detail.value.data));
+  if (size > MAX_DATA_BYTES) {
+    return { ok: false, eventId: eb.id, detailType: eb['detail-type'], issues: [{ path: 'data', message: `The data is ${size} bytes; at most ${MAX_DATA_BYTES} are delivered.` }] };
+  }
+  const { tenantId, id, occurredAt, data } = detail.value;
+  const when = occurredAt ?? eb.time;
+  return {
+    ok: true,
+    event: {
+      id: eventIdFor(tenantId, id ?? eb.id),
+      type: eb['detail-type'],
+      occurredAt: when && !Number.isNaN(Date.parse(when)) ? new Date(when).toISOString() : new Date().toISOString(),
+      tenantId,
+      data,
+      sourceEventId: eb.id,
+    },
+  };
+}
+
+/**
+ * Processes one batch from the ingest queue. Returns the message ids to hand back to SQS
+ * (our own failures); refused events are dead-lettered and acknowledged, never retried.
+ */
+export async function fanOut(records: IngestRecord[], deps: FanoutDeps): Promise<string[]> {
+  const now = deps.now();
+  const failed: string[] = [];
+  const activeByTenant = new Map<string, Promise<Webhook[]>>();
+  const active = (tenantId: string) => {
+    let found = activeByTenant.get(tenantId);
+    if (!found) {
+      found = deps.webhooks.listActive(tenantId);
+      activeByTenant.set(tenantId, found);
+    }
+    return found;
+  };
+
+  await Promise.all(
+    records.map(async (record) => {
+      const parsed = parseIngestMessage(record.body);
+      if (!parsed.ok) {
+        deps.log.warn('event refused: detail fails its schema', {
+          eventBridgeId: parsed.eventId,
+          detailType: parsed.detailType,
+          failedPaths: parsed.issues.map((i) => i.path),
+          issues: parsed.issues,
+        });
+        try {
+          await deps.deadLetter(record.body, { eventId: parsed.eventId, detailType: parsed.detailType, issues: parsed.issues });
+        } catch (error) {
+          deps.log.error('could not dead-letter a refused event', { messageId: record.messageId, ...errorFields(error) });
+          failed.push(record.messageId);
+        }
+        return;
+      }
+      const { event } = parsed;
+      try {
+        const admission = await deps.events.admit(event, record.receiveCount, now);
+        if (admission === 'duplicate') {
+          deps.log.info('duplicate event ignored', { eventId: event.id, tenantId: event.tenantId, type: event.type });
+          return;
+        }
+        const tasks = planDeliveries(event, await active(event.tenantId), now);
+        const notSent = await deps.queue.send(tasks.map((task) => ({ task, delaySeconds: 0 })));
+        if (notSent.length) throw new Error(`${notSent.length} of ${tasks.length} delivery tasks were not enqueued`);
+        deps.log.info('event fanned out', { eventId: event.id, tenantId: event.tenantId, type: event.type, deliveries: tasks.length, admission });
+      } catch (error) {
+        deps.log.error('fan-out failed; SQS will hand the event over again', { eventId: event.id, ...errorFields(error) });
+        failed.push(record.messageId);
+      }
+    }),
+  );
+  return failed;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const ATTEMPT_KINDS = ['delivery', 'redelivery', 'recovery', 'validation', 'test'] as const;
+export type AttemptKind = (typeof ATTEMPT_KINDS)[number];
+
+/** One attempt as the API shows it (contract section 5), plus what kind of send it was. */
+export const attemptRecordSchema = z.object({
+  id: z.string().describe('att_ id of this attempt.'),
+  eventId: z.string(),
+  eventType: z.string(),
+  attempt: z.number().int().min(1),
+  attemptedAt: z.string(),
+  url: z.string(),
+  outcome: z.enum(['succeeded', 'failed']),
+  statusCode: z.number().int().nullable(),
+  durationMs: z.number().int(),
+  error: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  responseExcerpt: z.string(),
+  kind: z.enum(ATTEMPT_KINDS).describe('delivery, redelivery, recovery, validation or test.'),
+  deliveryId: z.string().nullable().describe('Groups the attempts of one delivery.'),
+});
+export type AttemptRecord = z.infer<typeof attemptRecordSchema>;
+
+/** Stored alongside: which tenant and webhook, and whether this attempt ended a failed delivery. */
+export interface StoredAttempt extends AttemptRecord {
+  tenantId: string;
+  webhookId: string;
+  /** True on the last attempt of a delivery that failed (retries exhausted or stopped). */
+  terminal: boolean;
+}
+
+export function toRecord(stored: StoredAttempt): AttemptRecord {
+  const { tenantId: _t, webhookId: _w, terminal: _x, ...record } = stored;
+  return record;
+}
+
+export const logFiltersSchema = z.strictObject({
+  outcome: z.enum(['succeeded', 'failed']).optional(),
+  eventType: z.string().min(1).max(100).optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; attempts at or after.'),
+  until: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; attempts before.'),
+});
+export type LogFilters = z.infer<typeof logFiltersSchema>;

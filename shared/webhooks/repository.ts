@@ -1,0 +1,222 @@
+import {
+  ConditionalCheckFailedException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { Conflict, NotFound } from '../errors';
+import { collectPage, decodeCursor, encodeCursor } from '../aws/cursor';
+import type { Webhook, WebhookStatus } from './model';
+
+const pk = (tenantId: string) => `TENANT#${tenantId}`;
+const sk = (id: string) => `WH#${id}`;
+const activePk = (tenantId: string) => `ACTIVE#${tenantId}`;
+
+type Item = Webhook & { pk: string; sk: string; gsi1pk?: string; gsi1sk?: string; entity: 'webhook' };
+
+function toItem(webhook: Webhook): Item {
+  const item: Item = { ...webhook, pk: pk(webhook.tenantId), sk: sk(webhook.id), entity: 'webhook' };
+  // Sparse index: only active webhooks are in gsi1, so fan-out reads exactly what fires.
+  if (webhook.status === 'active') {
+    item.gsi1pk = activePk(webhook.tenantId);
+    item.gsi1sk = sk(webhook.id);
+  }
+  return item;
+}
+
+function fromItem(item: Record<string, unknown>): Webhook {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _entity, ...webhook } = item;
+  const w = webhook as unknown as Webhook;
+  return {
+    ...w,
+    deactivatedReason: w.deactivatedReason ?? null,
+    previousSecret: w.previousSecret ?? null,
+    previousSecretExpiresAt: w.previousSecretExpiresAt ?? null,
+    logsClearedAt: w.logsClearedAt ?? null,
+    failingSince: w.failingSince ?? null,
+    failedDeliveries: w.failedDeliveries ?? 0,
+  };
+}
+
+export interface ListOptions {
+  status?: WebhookStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/** The only code that knows how webhooks are keyed in the table. */
+export class WebhookRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates a webhook; a second create of the same id is refused (conditional write). */
+  async create(webhook: Webhook): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(webhook),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new Conflict('conflict', 'A webhook with this id exists already.');
+      }
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, id: string, consistent = true): Promise<Webhook | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(tenantId), sk: sk(id) }, ConsistentRead: consistent }),
+    );
+    return Item ? fromItem(Item) : null;
+  }
+
+  async require(tenantId: string, id: string): Promise<Webhook> {
+    const webhook = await this.get(tenantId, id);
+    if (!webhook) throw new NotFound('webhook');
+    return webhook;
+  }
+
+  /**
+   * Saves a changed webhook only if nobody changed it since it was read (same version), so
+   * two concurrent requests never leave a mixed state: the loser gets a 409.
+   */
+  async save(webhook: Webhook): Promise<Webhook> {
+    const next = { ...webhook, version: webhook.version + 1 };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(next),
+          ConditionExpression: 'attribute_exists(pk) AND version = :v',
+          ExpressionAttributeValues: { ':v': webhook.version },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new Conflict('conflict', 'The webhook was changed by another request at the same time. Reload it and try again.');
+      }
+      throw error;
+    }
+    return next;
+  }
+
+  /** Newest first; `status` absent lists all but archived (the Archived section is separate). */
+  async list(tenantId: string, options: ListOptions): Promise<{ items: Webhook[]; nextCursor: string | null }> {
+    const start = decodeCursor(options.cursor, (key) => key.pk === pk(tenantId) && typeof key.sk === 'string' && key.sk.startsWith('WH#'));
+    const filter = options.status
+      ? { FilterExpression: '#status = :status', ExpressionAttributeValues: { ':status': options.status } }
+      : { FilterExpression: '#status <> :archived', ExpressionAttributeValues: { ':archived': 'archived' } };
+    const page = await collectPage(
+      options.limit,
+      start,
+      async (ExclusiveStartKey, Limit) => {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :wh)',
+            FilterExpression: filter.FilterExpression,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':pk': pk(tenantId), ':wh': 'WH#', ...filter.ExpressionAttributeValues },
+            ScanIndexForward: false,
+            ExclusiveStartKey,
+            Limit,
+          }),
+        );
+        return { items: (out.Items ?? []).map(fromItem), lastKey: out.LastEvaluatedKey };
+      },
+      (w) => ({ pk: pk(w.tenantId), sk: sk(w.id) }),
+    );
+    return { items: page.items, nextCursor: encodeCursor(page.nextKey) };
+  }
+
+  /** Every active webhook of a tenant (the sparse index), for fan-out. */
+  async listActive(tenantId: string): Promise<Webhook[]> {
+    const items: Webhook[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': activePk(tenantId) },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(fromItem(item));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  /**
+   * Counts a delivery that exhausted its retries. Returns the updated webhook so the caller
+   * can decide whether the sustained-failure rule now deactivates it.
+   */
+  async recordTerminalFailure(tenantId: string, id: string, at: string): Promise<Webhook | null> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(tenantId), sk: sk(id) },
+          UpdateExpression:
+            'SET failingSince = if_not_exists(failingSince, :at) ADD failedDeliveries :one, version :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? fromItem(out.Attributes) : null;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  /** A success ends a failing streak. Only written when there is a streak to end. */
+  async recordSuccess(tenantId: string, id: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(tenantId), sk: sk(id) },
+          UpdateExpression: 'REMOVE failingSince SET failedDeliveries = :zero ADD version :one',
+          ConditionExpression: 'attribute_exists(failingSince)',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** The service stops a webhook that has failed for a sustained period (`deactivatedReason: failing`). */
+  async deactivateFailing(tenantId: string, id: string, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(tenantId), sk: sk(id) },
+          UpdateExpression: 'SET #status = :inactive, deactivatedReason = :failing, updatedAt = :at REMOVE gsi1pk, gsi1sk ADD version :one',
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':inactive': 'inactive', ':active': 'active', ':failing': 'failing', ':at': at, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

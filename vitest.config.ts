@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: integration files each run their own moto_server.
+    maxWorkers: 3,
+    reporters: ['default', './test/summary-reporter.ts'],
+  },
+});
