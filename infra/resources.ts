@@ -98,7 +98,7 @@ export function ingestEventPattern() {
 export const EXPORT_OBJECT_EXPIRY_DAYS = 7;
 export const EXPORT_KEY_PREFIX = 'exports/';
 
-/** API Gateway caches authorizer decisions this long; a revoked key stops working within it. */
+/** The authorizer caches key lookups per container this long; a revoked key stops working within it. */
 export const AUTHORIZER_CACHE_TTL_SECONDS = 60;
 
 /**
@@ -177,7 +177,8 @@ export const DELIVER_UPDATABLE_ATTRIBUTES = [
 ] as const;
 
 /**
- * `ReturnValues` the delivery worker may ask of that `UpdateItem`: the updated attributes
- * only, never ALL_OLD/ALL_NEW (AWS's pattern for attribute-scoped updates).
+ * `ReturnValues` the delivery worker may ask of that `UpdateItem`. ALL_NEW is allowed because
+ * the failure counter returns the whole webhook to decide on deactivation, and the worker
+ * may read webhooks anyway; ALL_OLD is not needed, so it is not allowed.
  */
-export const DELIVER_UPDATE_RETURN_VALUES = ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] as const;
+export const DELIVER_UPDATE_RETURN_VALUES = ['NONE', 'UPDATED_OLD', 'UPDATED_NEW', 'ALL_NEW'] as const;

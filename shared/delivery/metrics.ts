@@ -1,6 +1,5 @@
+import { DELIVERY_METRICS as M } from '../../infra/resources';
 import type { StoredAttempt } from '../logs/model';
-
-export const METRICS_NAMESPACE = 'LmsWebhooks';
 
 /**
  * One CloudWatch Embedded Metric Format line per delivery attempt: succeeded or failed and
@@ -14,20 +13,20 @@ export function emitAttemptMetric(record: StoredAttempt, write: (line: string) =
         Timestamp: Date.parse(record.attemptedAt),
         CloudWatchMetrics: [
           {
-            Namespace: METRICS_NAMESPACE,
-            Dimensions: [['EventType']],
+            Namespace: M.namespace,
+            Dimensions: [[M.dimension]],
             Metrics: [
-              { Name: 'DeliverySucceeded', Unit: 'Count' },
-              { Name: 'DeliveryFailed', Unit: 'Count' },
-              { Name: 'AttemptLatency', Unit: 'Milliseconds' },
+              { Name: M.succeeded, Unit: 'Count' },
+              { Name: M.failed, Unit: 'Count' },
+              { Name: M.attemptLatency, Unit: 'Milliseconds' },
             ],
           },
         ],
       },
-      EventType: record.eventType,
-      DeliverySucceeded: record.outcome === 'succeeded' ? 1 : 0,
-      DeliveryFailed: record.outcome === 'failed' ? 1 : 0,
-      AttemptLatency: record.durationMs,
+      [M.dimension]: record.eventType,
+      [M.succeeded]: record.outcome === 'succeeded' ? 1 : 0,
+      [M.failed]: record.outcome === 'failed' ? 1 : 0,
+      [M.attemptLatency]: record.durationMs,
       webhookId: record.webhookId,
       attempt: record.attempt,
     }),
