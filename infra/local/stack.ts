@@ -56,6 +56,24 @@ const HANDLERS: Record<QueueKey, { handler: SqsHandler; name: 'fanout' | 'delive
 };
 
 /**
+ * The functions' environment on the local stack, by ENV key: the same variables the CDK
+ * stack sets (the parity test compares them), plus the endpoint override and the local
+ * stack's URL rules (http and loopback targets allowed).
+ */
+export function localEnvironment(provisioned: Provisioned, endpoint: string, allowLoopback: boolean): Partial<Record<EnvKey, string>> {
+  return {
+    tableName: provisioned.names.table,
+    deliveryQueueUrl: provisioned.queues.delivery.url,
+    ingestDlqUrl: provisioned.queues.ingest.dlqUrl,
+    exportQueueUrl: provisioned.queues.export.url,
+    exportBucket: provisioned.names.exportBucket,
+    awsEndpoint: endpoint,
+    allowHttp: 'true',
+    allowLoopback: String(allowLoopback),
+  };
+}
+
+/**
  * Runs the whole system on this machine with the same handler code as on AWS: moto for
  * DynamoDB, SQS, S3 and EventBridge; the HTTP API adapter in front of the api function
  * (authorizer first); and pollers that feed the queues to the functions like Lambda does.
@@ -79,17 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const provisioned = await provision(target, options.prefix ?? '', { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
 
     // The functions read their configuration from the environment, exactly as on Lambda.
-    const env: Partial<Record<EnvKey, string>> = {
-      tableName: provisioned.names.table,
-      deliveryQueueUrl: provisioned.queues.delivery.url,
-      ingestDlqUrl: provisioned.queues.ingest.dlqUrl,
-      exportQueueUrl: provisioned.queues.export.url,
-      exportBucket: provisioned.names.exportBucket,
-      awsEndpoint: endpoint,
-      allowHttp: 'true',
-      allowLoopback: String(options.allowLoopback),
-      ...options.config,
-    };
+    const env = { ...localEnvironment(provisioned, endpoint, options.allowLoopback), ...options.config };
     for (const [key, value] of Object.entries(env)) process.env[ENV[key as EnvKey]] = value;
     process.env.AWS_REGION = REGION;
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
