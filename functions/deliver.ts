@@ -35,7 +35,7 @@ function build(): DeliverDeps {
     now: Date.now,
     random: Math.random,
     log: createLogger('deliver'),
-    onAttempt: emitAttemptMetric,
+    onAttempt: cfg.metrics ? (record) => emitAttemptMetric(record) : undefined,
   };
 }
 

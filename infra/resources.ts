@@ -98,7 +98,7 @@ export function ingestEventPattern() {
 export const EXPORT_OBJECT_EXPIRY_DAYS = 7;
 export const EXPORT_KEY_PREFIX = 'exports/';
 
-/** The authorizer caches key lookups per container this long; a revoked key stops working within it. */
+/** The authorizer caches key lookups per container this long; a revoked key stops working within it. The AUTHORIZER_CACHE_TTL_SECONDS variable overrides it. */
 export const AUTHORIZER_CACHE_TTL_SECONDS = 60;
 
 /**
@@ -121,7 +121,9 @@ export const ENV = {
   autoDisableAfterDays: 'AUTO_DISABLE_AFTER_DAYS',
   autoDisableMinDeliveries: 'AUTO_DISABLE_MIN_DELIVERIES',
   exportUrlTtlSeconds: 'EXPORT_URL_TTL_SECONDS',
+  authorizerCacheTtlSeconds: 'AUTHORIZER_CACHE_TTL_SECONDS',
   serviceVersion: 'SERVICE_VERSION',
+  metrics: 'WEBHOOKS_METRICS',
 } as const;
 export type EnvKey = keyof typeof ENV;
 

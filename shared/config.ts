@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ENV } from '../infra/resources';
+import { AUTHORIZER_CACHE_TTL_SECONDS, ENV } from '../infra/resources';
 
 const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+  .enum(['true', 'false', '1', '0', 'on', 'off'])
+  .transform((v) => v === 'true' || v === '1' || v === 'on');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
@@ -23,7 +23,11 @@ const schema = z.object({
   autoDisableAfterDays: z.coerce.number().min(0).max(365).default(5),
   autoDisableMinDeliveries: int(1, 1_000_000).default(10),
   exportUrlTtlSeconds: int(60, 7 * 24 * 3600).default(900),
+  /** How long the authorizer remembers a key lookup per container (0 = never; tests). */
+  authorizerCacheTtlSeconds: int(0, 3600).default(AUTHORIZER_CACHE_TTL_SECONDS),
   serviceVersion: z.string().default('0.1.0'),
+  /** CloudWatch Embedded Metric Format lines from the delivery worker (off on the local stack). */
+  metrics: bool.default(true),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -70,6 +70,8 @@ export function localEnvironment(provisioned: Provisioned, endpoint: string, all
     awsEndpoint: endpoint,
     allowHttp: 'true',
     allowLoopback: String(allowLoopback),
+    // EMF lines feed CloudWatch metrics on Lambda; locally they would only flood stdout.
+    metrics: 'false',
   };
 }
 

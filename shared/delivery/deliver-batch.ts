@@ -130,7 +130,9 @@ async function planRecord(record: DeliveryRecord, deps: DeliverDeps): Promise<Pl
     return { kind: 'ack' };
   }
 
-  const envelope: Envelope = { ...task.event, webhookId: webhook.id };
+  // Field order as the contract shows it; receivers see the same shape on every attempt.
+  const { id, type, occurredAt, tenantId, data } = task.event;
+  const envelope: Envelope = { id, type, occurredAt, tenantId, webhookId: webhook.id, data };
   if (record.receiveCount > 1) {
     // Handed over again: if this attempt was already sent and logged, do not POST twice.
     const logged = await deps.logs.findAttempt(task.tenantId, webhook.id, task.deliveryId, task.attempt, Math.min(task.dueAt, now) - 60_000);

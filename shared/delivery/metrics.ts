@@ -6,7 +6,6 @@ import type { StoredAttempt } from '../logs/model';
  * its latency, by event type. Lambda turns these log lines into metrics at no API cost.
  */
 export function emitAttemptMetric(record: StoredAttempt, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): void {
-  if (process.env.WEBHOOKS_METRICS === 'off') return;
   write(
     JSON.stringify({
       _aws: {
