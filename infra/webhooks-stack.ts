@@ -505,7 +505,7 @@ export class WebhooksStack extends Stack {
       });
     const fns = Object.values(this.functions);
     const queueEntries = Object.entries(this.queues) as [QueueKey, { queue: Queue; dlq: Queue }][];
-    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${props.namePrefix ?? ''}LmsWebhooks-${props.stage}`, defaultInterval: Duration.hours(3) });
     dashboard.addWidgets(
       new TextWidget({
         markdown: `# LMS webhooks (${props.stage})\nDeliveries come from the delivery worker's EMF metrics (namespace \`${DELIVERY_METRICS.namespace}\`).`,

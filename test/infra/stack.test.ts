@@ -432,6 +432,8 @@ describe('alarms and dashboard', () => {
     for (const name of [DELIVERY_METRICS.namespace, DELIVERY_METRICS.succeeded, DELIVERY_METRICS.failed, DELIVERY_METRICS.attemptLatency, DELIVERY_METRICS.dimension]) {
       expect(body).toContain(name);
     }
+    // The README tells operators to open the dashboard by this name.
+    dev.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'LmsWebhooks-dev' });
   });
 
   it('outputs what operators and publishers need', () => {
