@@ -19,7 +19,8 @@ function build(): DeliverDeps {
   if (!cfg.deliveryQueueUrl) throw new Error('Invalid configuration: DELIVERY_QUEUE_URL is required by the deliver function.');
   const db = documentClient();
   const repo = new WebhookRepository(db, cfg.tableName);
-  const read = cachedWebhookReader((tenantId, id) => repo.get(tenantId, id, false), cfg.webhookCacheTtlMs);
+  // Strongly consistent: a deactivation is seen within the cache TTL, not the TTL plus replication lag.
+  const read = cachedWebhookReader((tenantId, id) => repo.get(tenantId, id, true), cfg.webhookCacheTtlMs);
   return {
     webhooks: {
       get: read,

@@ -1,5 +1,5 @@
 import { Upload } from '@aws-sdk/lib-storage';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { config } from '../shared/config';
 import { documentClient, s3Client } from '../shared/aws/clients';
 import { createLogger, errorFields } from '../shared/log';
@@ -24,9 +24,10 @@ function build() {
     exports: new ExportRepository(db, cfg.tableName, cfg.logRetentionDays),
     logs: logRepo,
     webhooks: new WebhookRepository(db, cfg.tableName),
-    async upload({ key, body, fileName }) {
+    async upload({ key, body, fileName, signal }) {
       // Multipart upload of the stream: parts of 5 MiB, at most 2 in flight, so memory stays flat.
-      await new Upload({
+      // On abort (or any error) lib-storage aborts the multipart upload, so no parts linger.
+      const upload = new Upload({
         client: s3Client(),
         params: {
           Bucket: bucket,
@@ -37,15 +38,26 @@ function build() {
         },
         queueSize: 2,
         partSize: 5 * 1024 * 1024,
-      }).done();
+      });
+      const onAbort = () => void upload.abort().catch(() => {});
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await upload.done();
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
     },
     now: Date.now,
     log,
   } satisfies ExportDeps & { logRepo: LogRepository };
 }
 
+/** Time kept back from the function's timeout to end a long export as `failed` and record it. */
+const DEADLINE_MARGIN_MS = 20_000;
+
 /** Export queue: CSV exports to S3, and background purges of cleared logs. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
   deps ??= build();
   const d = deps;
   const failed: string[] = [];
@@ -58,8 +70,12 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
-      if (job.type === 'export') await runExport(job.tenantId, job.exportId, d);
-      else log.info('purged cleared logs', { webhookId: job.webhookId, deleted: await d.logRepo.purge(job.tenantId, job.webhookId, job.upTo) });
+      if (job.type === 'export') {
+        const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
+        await runExport(job.tenantId, job.exportId, d, { deadline });
+      } else {
+        log.info('purged cleared logs', { webhookId: job.webhookId, deleted: await d.logRepo.purge(job.tenantId, job.webhookId, job.upTo) });
+      }
     } catch (error) {
       log.error('job failed; SQS will hand it over again', { type: job.type, ...errorFields(error) });
       failed.push(record.messageId);

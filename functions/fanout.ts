@@ -20,16 +20,21 @@ function build(): FanoutDeps {
     events: new EventStore(db, cfg.tableName, cfg.logRetentionDays),
     webhooks: new WebhookRepository(db, cfg.tableName),
     queue: new SqsTaskQueue(sqsClient(), cfg.deliveryQueueUrl),
-    async deadLetter(body, reason) {
+    async deadLetter(body, refusal) {
+      // Message attributes: an operator reads why without parsing the body. SQS refuses empty values.
+      const text = (value: string | null, max = 256) => ({ DataType: 'String', StringValue: (value || 'unknown').slice(0, max) });
       await sqsClient().send(
         new SendMessageCommand({
           QueueUrl: dlq,
           MessageBody: body,
           MessageAttributes: {
-            reason: { DataType: 'String', StringValue: 'schema' },
-            eventId: { DataType: 'String', StringValue: reason.eventId },
-            detailType: { DataType: 'String', StringValue: reason.detailType.slice(0, 256) || 'unknown' },
-            issues: { DataType: 'String', StringValue: JSON.stringify(reason.issues).slice(0, 4000) },
+            reason: text(refusal.reason),
+            eventId: text(refusal.eventId),
+            detailType: text(refusal.detailType),
+            tenantId: text(refusal.tenantId),
+            publisherId: text(refusal.publisherId),
+            failedPaths: text(refusal.issues.map((i) => i.path).join(','), 1000),
+            issues: text(JSON.stringify(refusal.issues), 4000),
           },
         }),
       );

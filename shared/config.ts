@@ -17,8 +17,9 @@ const schema = z.object({
   allowHttp: bool.default(false),
   allowLoopback: bool.default(false),
   logRetentionDays: int(1, 3650).default(30),
-  attemptTimeoutMs: int(100, 60_000).default(15_000),
-  connectTimeoutMs: int(100, 60_000).default(5_000),
+  // At most 25 s: the deliver function's timeout is 30 s and a batch must finish within it.
+  attemptTimeoutMs: int(100, 25_000).default(15_000),
+  connectTimeoutMs: int(100, 25_000).default(5_000),
   webhookCacheTtlMs: int(0, 60_000).default(5_000),
   autoDisableAfterDays: z.coerce.number().min(0).max(365).default(5),
   autoDisableMinDeliveries: int(1, 1_000_000).default(10),

@@ -48,12 +48,18 @@ export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
   return details;
 }
 
-function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(body) };
 }
 
-export function errorResponse(code: string, message: string, status: number, extra: Record<string, unknown> = {}): APIGatewayProxyStructuredResultV2 {
-  return json(status, { error: { code, message, ...extra } });
+export function errorResponse(
+  code: string,
+  message: string,
+  status: number,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return json(status, { error: { code, message, ...extra } }, headers);
 }
 
 /**
@@ -68,7 +74,10 @@ export function toHttpError(error: unknown, log: (e: unknown) => void): APIGatew
     const extra: Record<string, unknown> = {};
     if (error.details?.length) extra.details = error.details;
     if (error instanceof ValidationFailed) extra.validation = error.validation;
-    return errorResponse(error.code, error.message, STATUS[error.code] ?? CONFLICT, extra);
+    // A 405 names the methods the path has (the router's MethodNotAllowedOn carries them).
+    const allow = (error as { allow?: unknown }).allow;
+    const headers: Record<string, string> = Array.isArray(allow) ? { allow: allow.join(', ') } : {};
+    return errorResponse(error.code, error.message, STATUS[error.code] ?? CONFLICT, extra, headers);
   }
   log(error);
   return errorResponse('internal', 'Something went wrong on our side. Try again; if it persists, contact support.', 500);

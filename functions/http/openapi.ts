@@ -14,7 +14,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'malformed_json: the body is not JSON.',
   401: 'unauthorized: no or an unknown API key.',
   404: 'not_found: absent, or another tenant\'s.',
-  409: 'A state conflict: archived, validation_required, not_archived, not_active, conflict.',
+  409: 'A state conflict: archived, validation_required, not_archived, not_active, not_subscribed, conflict.',
   413: 'payload_too_large: the body is over 64 KiB.',
   415: 'unsupported_media_type: send application/json.',
   422: 'invalid_request (with details), blocked_address or validation_failed.',

@@ -31,21 +31,48 @@ const compiled: Compiled[] = routes.map((route) => {
   return { route, pattern: new RegExp(`^${source}/?$`), names };
 });
 
+/** A 405 that names the methods the path does have (RFC 9110 wants them in `Allow`). */
+export class MethodNotAllowedOn extends MethodNotAllowed {
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: string[],
+  ) {
+    super(method, path);
+  }
+}
+
+/** What an id path parameter names, for the 404 sentence and its pattern. */
+function idKind(name: string, path: string): keyof typeof ID_PATTERNS {
+  if (name === 'eventId') return 'event';
+  return path.startsWith('/v1/exports/') ? 'export' : 'webhook';
+}
+
 function match(method: string, path: string): { route: Route; params: Record<string, string> } {
-  let pathMatched = false;
+  const allow: string[] = [];
   for (const c of compiled) {
     const m = c.pattern.exec(path);
     if (!m) continue;
-    pathMatched = true;
-    if (c.route.method !== method) continue;
+    if (c.route.method !== method) {
+      allow.push(c.route.method);
+      continue;
+    }
     const params: Record<string, string> = {};
-    c.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
-    for (const [name, value] of Object.entries(params)) {
-      if (ID_PATTERNS[name] && !ID_PATTERNS[name].test(value)) throw new NotFound(name === 'eventId' ? 'event' : path.startsWith('/v1/exports') ? 'export' : 'webhook');
+    for (const [i, name] of c.names.entries()) {
+      const kind = idKind(name, path);
+      let value: string;
+      try {
+        value = decodeURIComponent(m[i + 1]!);
+      } catch {
+        // A broken %-escape cannot name anything that exists.
+        throw new NotFound(kind);
+      }
+      if (!ID_PATTERNS[kind].test(value)) throw new NotFound(kind);
+      params[name] = value;
     }
     return { route: c.route, params };
   }
-  if (pathMatched) throw new MethodNotAllowed(method, path);
+  if (allow.length) throw new MethodNotAllowedOn(method, path, allow);
   throw new NotFound('route');
 }
 
@@ -73,8 +100,8 @@ function readBody(event: APIGatewayProxyEventV2, route: Route): unknown {
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query'): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = zodDetails(result.error, where === 'query' ? 'query' : undefined);
-  throw new InvalidRequest(`The request ${where} is not valid: see details.`, details);
+  // Query parameters are named bare (`limit`, `cursor`), like the body's fields.
+  throw new InvalidRequest(`The request ${where} is not valid: see details.`, zodDetails(result.error));
 }
 
 /**
@@ -86,7 +113,9 @@ export async function route(event: APIGatewayProxyEventV2, services: Services): 
   const { route: r, params } = match(method, event.rawPath);
   let tenantId = '';
   if (r.auth) {
-    const context = (event.requestContext as { authorizer?: { lambda?: { tenantId?: unknown } } }).authorizer?.lambda;
+    const context = (event.requestContext as { authorizer?: { lambda?: { tenantId?: unknown; error?: unknown } } }).authorizer?.lambda;
+    // Our failure, not the caller's: a 500 (logged), never a 401 that says the key is wrong.
+    if (context?.error) throw new Error(`the authorizer could not check the API key (${String(context.error)})`);
     if (typeof context?.tenantId !== 'string' || context.tenantId === '') throw new Unauthorized();
     tenantId = context.tenantId;
   }

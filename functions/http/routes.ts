@@ -127,7 +127,11 @@ export const routes: Route[] = [
     summary: 'This document.',
     tag: 'Service',
     auth: true,
-    response: { status: 200, description: 'The OpenAPI 3.1 document.' },
+    response: {
+      status: 200,
+      description: 'The OpenAPI 3.1 document.',
+      schema: z.looseObject({ openapi: z.literal('3.1.0'), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) }),
+    },
     handle: async ({ services }) => ({ status: 200, body: services.openapi() }),
   },
   {
@@ -225,7 +229,8 @@ export const routes: Route[] = [
     method: 'POST',
     path: `${W}/test`,
     operationId: 'sendTestEvent',
-    summary: "Send the event type's example now, marked as a test.",
+    summary:
+      "Send the event type's example now to any webhook that is not archived (inactive too), marked as a test: the body carries \"test\": true. Logged with kind test.",
     tag: 'Webhooks',
     auth: true,
     body: testBody,
@@ -249,7 +254,7 @@ export const routes: Route[] = [
     method: 'DELETE',
     path: `${W}/logs`,
     operationId: 'clearLogs',
-    summary: "Clear the webhook's logs; a list right after shows none.",
+    summary: "Clear the webhook's logs (archived webhooks too); a list right after shows none, and the records are deleted in the background.",
     tag: 'Logs',
     auth: true,
     response: { status: 202, description: 'Cleared; old records are deleted in the background.', schema: z.object({ status: z.literal('cleared') }) },
@@ -263,7 +268,7 @@ export const routes: Route[] = [
     method: 'POST',
     path: `${W}/logs/export`,
     operationId: 'exportLogs',
-    summary: 'Start a CSV export of the logs (same filters as the list).',
+    summary: 'Start a CSV export of the logs (same filters as the list, in the body; no body exports everything). Poll GET /v1/exports/{id}.',
     tag: 'Exports',
     auth: true,
     body: logFiltersSchema,
@@ -279,7 +284,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/v1/exports/{id}',
     operationId: 'getExport',
-    summary: 'An export; url is a presigned download link once ready.',
+    summary: 'An export: pending, then ready (url is a presigned download link, valid 15 minutes, no API key needed) or failed (error says why).',
     tag: 'Exports',
     auth: true,
     response: { status: 200, description: 'The export.', schema: exportViewSchema },
@@ -314,8 +319,9 @@ export const routes: Route[] = [
   },
 ];
 
-/** Path parameters that name ids: a malformed one is simply not found. */
-export const ID_PATTERNS: Record<string, RegExp> = {
-  id: /^(wh|exp)_[0-9A-HJKMNP-TV-Z]{26}$/,
-  eventId: /^evt_[0-9A-HJKMNP-TV-Z]{26}$/,
-};
+/** Path parameters that name ids, by what they name: a malformed one is simply not found. */
+export const ID_PATTERNS = {
+  webhook: /^wh_[0-9A-HJKMNP-TV-Z]{26}$/,
+  export: /^exp_[0-9A-HJKMNP-TV-Z]{26}$/,
+  event: /^evt_[0-9A-HJKMNP-TV-Z]{26}$/,
+} as const;

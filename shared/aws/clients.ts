@@ -27,10 +27,39 @@ let sqs: SQSClient | undefined;
 let s3: S3Client | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
-  ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient({ ...common(), maxAttempts: 3 }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  if (!ddb) {
+    const client = new DynamoDBClient({ ...common(), maxAttempts: 3 });
+    if (config().awsEndpoint) serializeConditionalWrites(client);
+    ddb = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
   return ddb;
+}
+
+/**
+ * moto checks a write's condition and applies the write without a lock, so two concurrent
+ * conditional writes to one item can both pass, which DynamoDB never allows (the webhook
+ * version check relies on it). The local stack is one process, so there its conditional
+ * writes to the same item run one at a time. Not used on AWS.
+ */
+function serializeConditionalWrites(client: DynamoDBClient): void {
+  const tails = new Map<string, Promise<unknown>>();
+  const keyPart = (value: unknown) => (value && typeof value === 'object' ? JSON.stringify(value) : String(value));
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { TableName?: string; ConditionExpression?: string; Key?: Record<string, unknown>; Item?: Record<string, unknown> };
+      const key = input.Key ?? input.Item;
+      if (!input.ConditionExpression || !input.TableName || !key) return next(args);
+      const id = `${input.TableName}|${keyPart(key.pk)}|${keyPart(key.sk)}`;
+      const run = (tails.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => next(args));
+      tails.set(id, run);
+      try {
+        return await run;
+      } finally {
+        if (tails.get(id) === run) tails.delete(id);
+      }
+    },
+    { step: 'initialize', name: 'serializeConditionalWritesOnMoto' },
+  );
 }
 
 export function sqsClient(): SQSClient {

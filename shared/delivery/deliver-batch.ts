@@ -36,8 +36,20 @@ export interface DeliverDeps {
   onAttempt?(record: StoredAttempt): void;
 }
 
-/** Tasks due within this much are sent now rather than re-enqueued. */
-const EARLY_TOLERANCE_MS = 1_000;
+/**
+ * Webhooks this container saw start or extend a failing streak. The webhook read is cached
+ * (a few seconds), so a success right after a terminal failure may still see
+ * `failingSince: null`; remembering our own writes makes that success end the streak anyway.
+ * Keyed by the deps, so each container (and each test) has its own.
+ */
+const knownFailing = new WeakMap<DeliverDeps, Set<string>>();
+const MAX_KNOWN_FAILING = 10_000;
+
+function failingSet(deps: DeliverDeps): Set<string> {
+  let set = knownFailing.get(deps);
+  if (!set) knownFailing.set(deps, (set = new Set()));
+  return set;
+}
 
 type Plan =
   | { kind: 'ack' }
@@ -83,17 +95,27 @@ export async function deliverBatch(records: DeliveryRecord[], deps: DeliverDeps)
     if (p.kind === 'attempted' && p.next) outgoing.push({ i, queued: p.next });
   });
   if (outgoing.length) {
-    const notSent = await deps.queue.send(outgoing.map((o) => o.queued));
+    let notSent: number[];
+    try {
+      notSent = await deps.queue.send(outgoing.map((o) => o.queued));
+    } catch (error) {
+      deps.log.error('enqueue failed; the tasks go back to SQS', { count: outgoing.length, ...errorFields(error) });
+      notSent = outgoing.map((_, index) => index);
+    }
     for (const index of notSent) failed.add(records[outgoing[index]!.i]!.messageId);
   }
 
-  for (const [i, p] of plans.entries()) {
-    if (p.kind !== 'attempted' || failed.has(records[i]!.messageId)) continue;
-    deps.onAttempt?.(p.record);
-    await trackHealth(p, deps).catch((error) =>
-      deps.log.error('webhook health tracking failed', { webhookId: p.webhook.id, ...errorFields(error) }),
-    );
-  }
+  await Promise.all(
+    plans.map(async (p, i) => {
+      if (p.kind !== 'attempted' || failed.has(records[i]!.messageId)) return;
+      deps.onAttempt?.(p.record);
+      // Health tracking is best effort: the attempt is logged and its retry enqueued already,
+      // and handing the message back would POST again for a counter.
+      await trackHealth(p, deps).catch((error) =>
+        deps.log.error('webhook health tracking failed', { webhookId: p.webhook.id, ...errorFields(error) }),
+      );
+    }),
+  );
   return records.filter((r) => failed.has(r.messageId)).map((r) => r.messageId);
 }
 
@@ -111,8 +133,9 @@ async function planRecord(record: DeliveryRecord, deps: DeliverDeps): Promise<Pl
   }
   const task = parsed.data;
   const now = deps.now();
-  if (task.dueAt > now + EARLY_TOLERANCE_MS) {
-    // SQS delays stop at 15 minutes: a longer wait is chained, one hop at a time.
+  if (task.dueAt > now) {
+    // SQS delays stop at 15 minutes: a longer wait is chained, one hop at a time. Never early:
+    // the wait may be a receiver's Retry-After.
     return { kind: 'requeue', queued: { task, delaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil((task.dueAt - now) / 1000)) } };
   }
   const ids = { deliveryId: task.deliveryId, webhookId: task.webhookId, eventId: task.event.id, attempt: task.attempt };
@@ -181,16 +204,24 @@ function nextTask(task: DeliveryTask, dueAt: number, now: number): QueuedTask {
 async function trackHealth(plan: Extract<Plan, { kind: 'attempted' }>, deps: DeliverDeps): Promise<void> {
   const { record, webhook } = plan;
   if (!plan.fresh) return;
+  const failing = failingSet(deps);
+  const key = `${webhook.tenantId}#${webhook.id}`;
   if (record.outcome === 'succeeded') {
-    if (webhook.failingSince) await deps.webhooks.recordSuccess(webhook.tenantId, webhook.id);
+    if (webhook.failingSince || failing.has(key)) {
+      await deps.webhooks.recordSuccess(webhook.tenantId, webhook.id);
+      failing.delete(key);
+    }
     return;
   }
   if (!record.terminal) return;
   const updated = await deps.webhooks.recordTerminalFailure(webhook.tenantId, webhook.id, record.attemptedAt);
   if (!updated?.failingSince) return;
+  if (failing.size >= MAX_KNOWN_FAILING) failing.clear();
+  failing.add(key);
   const failingForMs = deps.now() - Date.parse(updated.failingSince);
   if (failingForMs >= deps.autoDisable.afterDays * 86_400_000 && updated.failedDeliveries >= deps.autoDisable.minDeliveries) {
     if (await deps.webhooks.deactivateFailing(webhook.tenantId, webhook.id, new Date(deps.now()).toISOString())) {
+      failing.delete(key);
       deps.log.warn('webhook deactivated after sustained failure', {
         webhookId: webhook.id,
         tenantId: webhook.tenantId,

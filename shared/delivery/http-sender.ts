@@ -170,6 +170,18 @@ const ERROR_SENTENCES: Record<SendError, string> = {
   invalid_url: 'The URL is invalid',
 };
 
+/** Settles like `work`, or rejects once `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
+}
+
 function headerValue(value: string | string[] | undefined): string | null {
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
@@ -253,30 +265,8 @@ export function createSender(options: SenderOptions): Sender {
     if (!check.ok) return failed(check.code === 'blocked_address' ? 'blocked_address' : 'invalid_url', check.message);
     const url = check.url;
 
-    let release = (): void => {};
-    if (!isIpLiteralHost(url.hostname)) {
-      let answers: ResolvedAddress[];
-      try {
-        answers = await resolver(url.hostname);
-      } catch (err) {
-        return failed('dns', `${url.hostname} could not be resolved: ${describe(err)}.`);
-      }
-      if (!Array.isArray(answers) || answers.length === 0) {
-        return failed('dns', `${url.hostname} resolved to no addresses.`);
-      }
-      // Every answer, not just the one we would use: the OS or a retry may pick another.
-      for (const answer of answers) {
-        const verdict = classifyAddress(answer.address, addressPolicy);
-        if (verdict.blocked) {
-          return failed(
-            'blocked_address',
-            `${url.hostname} resolves to ${answer.address}, which is in the blocked range ${verdict.range}; point the name at a public address.`,
-          );
-        }
-      }
-      release = checked.hold(url.hostname, answers);
-    }
-
+    // The attempt timeout bounds everything from here, DNS included: a resolver that hangs
+    // must not hold the worker past the attempt (the batch's other records wait for it).
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -285,7 +275,32 @@ export function createSender(options: SenderOptions): Sender {
     }, options.attemptTimeoutMs);
     const timeoutMessage = `The receiver did not answer within ${options.attemptTimeoutMs} ms.`;
 
+    let release = (): void => {};
     try {
+      if (!isIpLiteralHost(url.hostname)) {
+        let answers: ResolvedAddress[];
+        try {
+          answers = await untilAborted(resolver(url.hostname), controller.signal);
+        } catch (err) {
+          if (timedOut) return failed('timeout', `${url.hostname} was not resolved within ${options.attemptTimeoutMs} ms.`);
+          return failed('dns', `${url.hostname} could not be resolved: ${describe(err)}.`);
+        }
+        if (!Array.isArray(answers) || answers.length === 0) {
+          return failed('dns', `${url.hostname} resolved to no addresses.`);
+        }
+        // Every answer, not just the one we would use: the OS or a retry may pick another.
+        for (const answer of answers) {
+          const verdict = classifyAddress(answer.address, addressPolicy);
+          if (verdict.blocked) {
+            return failed(
+              'blocked_address',
+              `${url.hostname} resolves to ${answer.address}, which is in the blocked range ${verdict.range}; point the name at a public address.`,
+            );
+          }
+        }
+        release = checked.hold(url.hostname, answers);
+      }
+
       const response = await agent.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,

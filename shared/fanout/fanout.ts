@@ -24,12 +24,26 @@ export interface IngestRecord {
   receiveCount: number;
 }
 
+/** Why an ingest message was refused: the message attribute `reason` in the ingest DLQ. */
+export type RefusalReason = 'not_json' | 'not_an_event' | 'schema' | 'too_large';
+
+export interface Refusal {
+  reason: RefusalReason;
+  /** The EventBridge event id, or `unknown` when the message is not an EventBridge event. */
+  eventId: string;
+  detailType: string;
+  /** The publisher's tenantId and id, when the detail has them: what an operator searches for. */
+  tenantId: string | null;
+  publisherId: string | null;
+  issues: { path: string; message: string }[];
+}
+
 export interface FanoutDeps {
   events: Pick<EventStore, 'admit'>;
   webhooks: { listActive(tenantId: string): Promise<Webhook[]> };
   queue: TaskQueue;
   /** Keeps a refused event where an operator sees it (the ingest DLQ), with the reason. */
-  deadLetter(body: string, reason: { eventId: string; detailType: string; issues: { path: string; message: string }[] }): Promise<void>;
+  deadLetter(body: string, refusal: Refusal): Promise<void>;
   log: Logger;
   now(): number;
 }
@@ -54,35 +68,53 @@ export function planDeliveries(event: StoredEvent, webhooks: Webhook[], now: num
     }));
 }
 
-type Parsed = { ok: true; event: StoredEvent } | { ok: false; eventId: string; detailType: string; issues: { path: string; message: string }[] };
+type Parsed = { ok: true; event: StoredEvent } | ({ ok: false } & Refusal);
+
+/** The detail's own tenantId and id, if it has them as strings, however broken the rest is. */
+function publisherKeys(detail: unknown): { tenantId: string | null; publisherId: string | null } {
+  let value = detail;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      value = null;
+    }
+  }
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 256) : null);
+  return { tenantId: text(record.tenantId), publisherId: text(record.id) };
+}
 
 /** Turns an ingest message into an accepted event, or the reasons it is refused. */
-export function parseIngestMessage(body: string): Parsed {
+export function parseIngestMessage(body: string, now: number = Date.now()): Parsed {
+  const unknown = { eventId: 'unknown', detailType: 'unknown', tenantId: null, publisherId: null };
   let raw: unknown;
   try {
     raw = JSON.parse(body);
   } catch {
-    return { ok: false, eventId: 'unknown', detailType: 'unknown', issues: [{ path: 'body', message: 'Not JSON.' }] };
+    return { ok: false, reason: 'not_json', ...unknown, issues: [{ path: 'body', message: 'Not JSON.' }] };
   }
   const envelope = eventBridgeEventSchema.safeParse(raw);
   if (!envelope.success) {
-    return { ok: false, eventId: 'unknown', detailType: 'unknown', issues: [{ path: 'body', message: 'Not an EventBridge event.' }] };
+    return { ok: false, reason: 'not_an_event', ...unknown, issues: [{ path: 'body', message: 'Not an EventBridge event.' }] };
   }
   const eb = envelope.data;
+  const known = { eventId: eb.id, detailType: eb['detail-type'], ...publisherKeys(eb.detail) };
   const detail = parseDetail(eb['detail-type'], eb.detail);
-  if (!detail.ok) return { ok: false, eventId: eb.id, detailType: eb['detail-type'], issues: detail.issues };
+  if (!detail.ok) return { ok: false, reason: 'schema', ...known, issues: detail.issues };
   const size = Buffer.byteLength(JSON.stringify(detail.value.data));
   if (size > MAX_DATA_BYTES) {
-    return { ok: false, eventId: eb.id, detailType: eb['detail-type'], issues: [{ path: 'data', message: `The data is ${size} bytes; at most ${MAX_DATA_BYTES} are delivered.` }] };
+    return { ok: false, reason: 'too_large', ...known, issues: [{ path: 'data', message: `The data is ${size} bytes; at most ${MAX_DATA_BYTES} are delivered.` }] };
   }
   const { tenantId, id, occurredAt, data } = detail.value;
   const when = occurredAt ?? eb.time;
   return {
     ok: true,
     event: {
+      // The idempotency key: the publisher's id, or else the EventBridge event id.
       id: eventIdFor(tenantId, id ?? eb.id),
       type: eb['detail-type'],
-      occurredAt: when && !Number.isNaN(Date.parse(when)) ? new Date(when).toISOString() : new Date().toISOString(),
+      occurredAt: when && !Number.isNaN(Date.parse(when)) ? new Date(when).toISOString() : new Date(now).toISOString(),
       tenantId,
       data,
       sourceEventId: eb.id,
@@ -109,16 +141,19 @@ export async function fanOut(records: IngestRecord[], deps: FanoutDeps): Promise
 
   await Promise.all(
     records.map(async (record) => {
-      const parsed = parseIngestMessage(record.body);
+      const parsed = parseIngestMessage(record.body, now);
       if (!parsed.ok) {
-        deps.log.warn('event refused: detail fails its schema', {
-          eventBridgeId: parsed.eventId,
-          detailType: parsed.detailType,
-          failedPaths: parsed.issues.map((i) => i.path),
-          issues: parsed.issues,
+        const { ok: _ok, ...refusal } = parsed;
+        deps.log.warn(`event refused (${refusal.reason}); kept in the ingest dead-letter queue`, {
+          eventBridgeId: refusal.eventId,
+          detailType: refusal.detailType,
+          tenantId: refusal.tenantId,
+          publisherId: refusal.publisherId,
+          failedPaths: refusal.issues.map((i) => i.path),
+          issues: refusal.issues,
         });
         try {
-          await deps.deadLetter(record.body, { eventId: parsed.eventId, detailType: parsed.detailType, issues: parsed.issues });
+          await deps.deadLetter(record.body, refusal);
         } catch (error) {
           deps.log.error('could not dead-letter a refused event', { messageId: record.messageId, ...errorFields(error) });
           failed.push(record.messageId);

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EXPORT_OBJECT_EXPIRY_DAYS } from '../../infra/resources';
 import type { LogFilters } from './model';
 
 export type ExportStatus = 'pending' | 'ready' | 'failed';
@@ -21,27 +22,37 @@ export interface ExportJob {
 
 const key = (tenantId: string, id: string) => ({ pk: `TENANT#${tenantId}`, sk: `EXP#${id}` });
 
-/** Export jobs live in the tenant's partition: another tenant's id is simply not found. */
+/**
+ * Export jobs live in the tenant's partition: another tenant's id is simply not found. A job
+ * is kept as long as its file (the bucket expires files after EXPORT_OBJECT_EXPIRY_DAYS), and
+ * never longer than the logs it copies (`logRetentionDays`).
+ */
 export class ExportRepository {
+  private readonly keepDays: number;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly retentionDays: number,
-  ) {}
+    logRetentionDays: number,
+  ) {
+    this.keepDays = Math.min(logRetentionDays, EXPORT_OBJECT_EXPIRY_DAYS);
+  }
 
   async create(job: ExportJob): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...key(job.tenantId, job.id), entity: 'export', ...job, ttl: Math.floor(Date.parse(job.createdAt) / 1000) + this.retentionDays * 86_400 },
+        Item: { ...key(job.tenantId, job.id), entity: 'export', ...job, ttl: Math.floor(Date.parse(job.createdAt) / 1000) + this.keepDays * 86_400 },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
-  async get(tenantId: string, id: string): Promise<ExportJob | null> {
+  /** The job, or null when absent, another tenant's, or expired (DynamoDB deletes expired items late). */
+  async get(tenantId: string, id: string, now: number = Date.now()): Promise<ExportJob | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key(tenantId, id), ConsistentRead: true }));
-    if (!Item) return null;
+    if (!Item || Item.entity !== 'export') return null;
+    if (typeof Item.ttl === 'number' && Item.ttl <= Math.floor(now / 1000)) return null;
     const { pk: _p, sk: _s, entity: _e, ttl: _ttl, ...job } = Item;
     return job as ExportJob;
   }

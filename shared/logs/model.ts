@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES, VALIDATION_EVENT_TYPE } from '../events/types';
 
 export const ATTEMPT_KINDS = ['delivery', 'redelivery', 'recovery', 'validation', 'test'] as const;
 export type AttemptKind = (typeof ATTEMPT_KINDS)[number];
@@ -35,10 +36,17 @@ export function toRecord(stored: StoredAttempt): AttemptRecord {
   return record;
 }
 
+/** Event types a log record can carry: the four of the catalog, and validation requests. */
+export const LOGGED_EVENT_TYPES = [...EVENT_TYPES, VALIDATION_EVENT_TYPE] as const;
+
+/**
+ * The filters of a log list and of a CSV export. A typo in eventType is refused (422) rather
+ * than silently matching nothing. since >= until is refused by the service.
+ */
 export const logFiltersSchema = z.strictObject({
   outcome: z.enum(['succeeded', 'failed']).optional(),
-  eventType: z.string().min(1).max(100).optional(),
-  since: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; attempts at or after.'),
-  until: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; attempts before.'),
+  eventType: z.enum(LOGGED_EVENT_TYPES).optional().describe('One event type, or webhook.validation.'),
+  since: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; attempts started at or after.'),
+  until: z.iso.datetime({ offset: true }).optional().describe('ISO-8601; attempts started before.'),
 });
 export type LogFilters = z.infer<typeof logFiltersSchema>;

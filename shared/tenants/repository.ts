@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { newId, randomToken, sha256Hex } from '../ids';
 
 /** API keys: stored only as SHA-256 hashes; the key itself is shown once, at creation. */
@@ -16,6 +17,18 @@ const byId = (keyId: string) => ({ pk: `APIKEYID#${keyId}`, sk: 'APIKEYID' });
 
 export const API_KEY_PREFIX = 'lmswh_';
 
+/**
+ * A tenant id as keys are issued for it: it becomes part of table keys (`TENANT#<id>`), so
+ * it is kept to letters, digits, `.`, `_` and `-`.
+ */
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'A tenant id is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
+
+export const apiKeyIdSchema = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, 'A key id looks like key_ followed by 26 letters and digits.');
+
+export const keyLabelSchema = z.string().trim().min(1, 'A label must not be empty.').max(100, 'A label has at most 100 characters.');
+
 export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }
@@ -28,6 +41,7 @@ export class TenantRepository {
 
   /** Stores a key for a tenant; `key` defaults to a new random one. Returns it with its id. */
   async createKey(tenantId: string, options: { key?: string; label?: string; now?: number } = {}): Promise<{ key: string; info: ApiKeyInfo }> {
+    tenantIdSchema.parse(tenantId);
     const key = options.key ?? API_KEY_PREFIX + randomToken(32);
     const hash = hashApiKey(key);
     const info: ApiKeyInfo = {
@@ -60,11 +74,30 @@ export class TenantRepository {
     return Item ? { tenantId: Item.tenantId as string, keyId: Item.keyId as string } : null;
   }
 
+  /** The tenant's keys, revoked ones included, oldest first (key ids sort by creation). */
   async listKeys(tenantId: string): Promise<ApiKeyInfo[]> {
-    const out = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `TENANTKEYS#${tenantId}` } }),
-    );
-    return (out.Items ?? []).map((i) => ({ keyId: i.keyId, tenantId: i.tenantId, createdAt: i.createdAt, revokedAt: i.revokedAt ?? null, label: i.label ?? null }));
+    const keys: ApiKeyInfo[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `TENANTKEYS#${tenantId}` },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const i of out.Items ?? []) keys.push({ keyId: i.keyId, tenantId: i.tenantId, createdAt: i.createdAt, revokedAt: i.revokedAt ?? null, label: i.label ?? null });
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return keys;
+  }
+
+  /** One key's info by id, or null. */
+  async getKey(keyId: string): Promise<ApiKeyInfo | null> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: byId(keyId), ConsistentRead: true }));
+    return Item ? { keyId, tenantId: Item.tenantId, createdAt: Item.createdAt, revokedAt: Item.revokedAt ?? null, label: Item.label ?? null } : null;
   }
 
   /** Revokes a key by id: the hash item goes (the authorizer stops finding it), the info stays. */
@@ -81,7 +114,8 @@ export class TenantRepository {
               Update: {
                 TableName: this.tableName,
                 Key: byId(keyId),
-                UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+                // Not if_not_exists: keys are created with revokedAt null, which "exists".
+                UpdateExpression: 'SET revokedAt = :at',
                 ExpressionAttributeValues: { ':at': revokedAt },
               },
             },

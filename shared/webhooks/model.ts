@@ -26,11 +26,17 @@ export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 const eventTypesSchema = z
   .array(z.enum(EVENT_TYPES))
   .min(1, 'Choose at least one event type.')
-  .refine((types) => new Set(types).size === types.length, 'Each event type may appear once.');
+  .refine((types) => new Set(types).size === types.length, 'Each event type may appear once.')
+  // The refinement does not reach the JSON Schema; say it there too.
+  .meta({ uniqueItems: true });
 
 const nameSchema = z.string().trim().min(1, 'A name is required.').max(100, 'At most 100 characters.');
 // The URL's finer rules (scheme, blocked addresses) depend on the deployment: see url-policy.
-const urlSchema = z.string().min(1, 'A URL is required.').max(2048, 'At most 2048 characters.');
+const urlSchema = z
+  .string()
+  .min(1, 'A URL is required.')
+  .max(2048, 'At most 2048 characters.')
+  .meta({ format: 'uri', description: 'Absolute https URL (http where the deployment allows it), no user:password; IP literals in blocked ranges are refused.' });
 
 export const createWebhookSchema = z.strictObject({
   name: nameSchema,
@@ -47,7 +53,8 @@ export const patchWebhookSchema = z
     eventTypes: eventTypesSchema.optional(),
     retryPolicy: retryPolicySchema.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, 'Send at least one of name, url, eventTypes, retryPolicy.');
+  .refine((body) => Object.keys(body).length > 0, 'Send at least one of name, url, eventTypes, retryPolicy.')
+  .meta({ minProperties: 1 });
 export type PatchWebhookInput = z.infer<typeof patchWebhookSchema>;
 
 export const WEBHOOK_STATUSES = ['inactive', 'active', 'archived'] as const;

@@ -89,25 +89,44 @@ export class WebhookRepository {
   /**
    * Saves a changed webhook only if nobody changed it since it was read (same version), so
    * two concurrent requests never leave a mixed state: the loser gets a 409.
+   *
+   * The delivery worker's failure counters change without moving the version, so the write
+   * is also conditional on them: if only they changed since the read, the save takes their
+   * current values and tries again, rather than putting back the counts it read or failing.
+   * One whole-item Put per try keeps each write atomic on moto too, where an UpdateItem is not.
    */
   async save(webhook: Webhook): Promise<Webhook> {
-    const next = { ...webhook, version: webhook.version + 1 };
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(next),
-          ConditionExpression: 'attribute_exists(pk) AND version = :v',
-          ExpressionAttributeValues: { ':v': webhook.version },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new Conflict('conflict', 'The webhook was changed by another request at the same time. Reload it and try again.');
+    const conflict = () => new Conflict('conflict', 'The webhook was changed by another request at the same time. Reload it and try again.');
+    let counters = { failingSince: webhook.failingSince, failedDeliveries: webhook.failedDeliveries };
+    for (let tries = 0; tries < 3; tries++) {
+      const next: Webhook = { ...webhook, ...counters, version: webhook.version + 1 };
+      const values: Record<string, unknown> = { ':v': webhook.version, ':failed': counters.failedDeliveries };
+      let since: string;
+      if (counters.failingSince === null) {
+        since = '(attribute_not_exists(failingSince) OR attribute_type(failingSince, :nullType))';
+        values[':nullType'] = 'NULL';
+      } else {
+        since = 'failingSince = :since';
+        values[':since'] = counters.failingSince;
       }
-      throw error;
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(next),
+            ConditionExpression: `attribute_exists(pk) AND version = :v AND (failedDeliveries = :failed OR attribute_not_exists(failedDeliveries)) AND ${since}`,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return next;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = await this.get(webhook.tenantId, webhook.id);
+        if (!current || current.version !== webhook.version) throw conflict();
+        counters = { failingSince: current.failingSince, failedDeliveries: current.failedDeliveries };
+      }
     }
-    return next;
+    throw conflict();
   }
 
   /** Newest first; `status` absent lists all but archived (the Archived section is separate). */
@@ -161,26 +180,42 @@ export class WebhookRepository {
 
   /**
    * Counts a delivery that exhausted its retries. Returns the updated webhook so the caller
-   * can decide whether the sustained-failure rule now deactivates it.
+   * can decide whether the sustained-failure rule now deactivates it. The counters are the
+   * worker's bookkeeping, not an edit: `version` is left alone, so a failing webhook's stream
+   * of failures does not make an admin's concurrent edit fail with 409.
    */
   async recordTerminalFailure(tenantId: string, id: string, at: string): Promise<Webhook | null> {
-    try {
+    const update = async (UpdateExpression: string, ConditionExpression: string, values: Record<string, unknown>) => {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(tenantId), sk: sk(id) },
-          UpdateExpression:
-            'SET failingSince = if_not_exists(failingSince, :at) ADD failedDeliveries :one, version :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': at, ':one': 1 },
+          UpdateExpression,
+          ConditionExpression,
+          ExpressionAttributeValues: { ':s': 'S', ':one': 1, ...values },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return out.Attributes ? fromItem(out.Attributes) : null;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
-      throw error;
+    };
+    // A webhook is created with failingSince stored as NULL, which if_not_exists() takes for a
+    // value: so the streak's start is a condition on the attribute's type, in two steps.
+    for (let round = 0; round < 3; round++) {
+      try {
+        // In a streak already (the common case while failing): one more.
+        return await update('ADD failedDeliveries :one', 'attribute_type(failingSince, :s)', {});
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      try {
+        // The first failure since the last success starts the streak.
+        return await update('SET failingSince = :at, failedDeliveries = :one', 'attribute_exists(pk) AND NOT attribute_type(failingSince, :s)', { ':at': at });
+      } catch (error) {
+        // Another worker started the streak in between (count on it), or the webhook is gone.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     }
+    return null;
   }
 
   /** A success ends a failing streak. Only written when there is a streak to end. */
@@ -190,9 +225,9 @@ export class WebhookRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(tenantId), sk: sk(id) },
-          UpdateExpression: 'REMOVE failingSince SET failedDeliveries = :zero ADD version :one',
-          ConditionExpression: 'attribute_exists(failingSince)',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+          UpdateExpression: 'REMOVE failingSince SET failedDeliveries = :zero',
+          ConditionExpression: 'attribute_type(failingSince, :s)',
+          ExpressionAttributeValues: { ':zero': 0, ':s': 'S' },
         }),
       );
     } catch (error) {
@@ -200,17 +235,23 @@ export class WebhookRepository {
     }
   }
 
-  /** The service stops a webhook that has failed for a sustained period (`deactivatedReason: failing`). */
+  /**
+   * The service stops a webhook that has failed for a sustained period (`deactivatedReason:
+   * failing`). The streak ends with it, so that a reactivated webhook starts afresh instead of
+   * being stopped again by its first failure. A status change, so `version` moves: an admin's
+   * edit based on the active webhook gets a 409 rather than reactivating it unseen.
+   */
   async deactivateFailing(tenantId: string, id: string, at: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(tenantId), sk: sk(id) },
-          UpdateExpression: 'SET #status = :inactive, deactivatedReason = :failing, updatedAt = :at REMOVE gsi1pk, gsi1sk ADD version :one',
+          UpdateExpression:
+            'SET #status = :inactive, deactivatedReason = :failing, updatedAt = :at, failedDeliveries = :zero REMOVE gsi1pk, gsi1sk, failingSince ADD version :one',
           ConditionExpression: '#status = :active',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':inactive': 'inactive', ':active': 'active', ':failing': 'failing', ':at': at, ':one': 1 },
+          ExpressionAttributeValues: { ':inactive': 'inactive', ':active': 'active', ':failing': 'failing', ':at': at, ':zero': 0, ':one': 1 },
         }),
       );
       return true;

@@ -24,6 +24,8 @@ export function nextStatus(webhook: Webhook, transition: Transition): WebhookSta
   switch (transition) {
     case 'activate':
       assertEditable(webhook);
+      // Already firing: a later failed re-validation does not make activate a conflict.
+      if (status === 'active') return 'active';
       if (!isValidatedForCurrentUrl(webhook)) {
         throw new Conflict(
           'validation_required',
