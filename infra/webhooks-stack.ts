@@ -50,6 +50,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ConsoleSite } from './constructs/console-site';
 import { WebhookFunction } from './constructs/webhook-function';
 import {
   DELIVER_UPDATABLE_ATTRIBUTES,
@@ -584,6 +585,14 @@ export class WebhooksStack extends Stack {
 
     // ---- outputs -------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the management API' });
+
+    // The admin console: S3 + CloudFront, with /v1/* and /health routed to the HTTP API so
+    // the console and the API share one origin (no CORS, the same public API as curl).
+    const site = new ConsoleSite(this, 'Console', {
+      apiDomainName: `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
+      removalPolicy,
+    });
+    new CfnOutput(this, 'ConsoleUrl', { value: site.url, description: 'The admin console (and the API on the same origin)' });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'Publishers PutEvents here' });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

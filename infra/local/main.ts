@@ -2,9 +2,14 @@
  * `npm start`: the whole system on this machine, on loopback only.
  */
 import { z } from 'zod';
+import { fallback } from './console-static';
 import { startLocalStack } from './stack';
 import { findMoto, MotoMissingError } from './moto';
 import { resourceNames } from '../resources';
+
+// This machine runs Node 20; Lambda runs nodejs22.x. The SDK's notice about future Node 22
+// requirements is not news to a developer running the local stack.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const env = z
   .object({
@@ -37,6 +42,7 @@ try {
     awsPort: AWS_ENDPOINT_PORT,
     apiKey: WEBHOOKS_API_KEY,
     allowLoopback: WEBHOOKS_ALLOW_LOOPBACK === 'true',
+    fallback,
     log: (line) => console.error(line),
   });
 } catch (error) {
@@ -47,6 +53,7 @@ try {
 const names = resourceNames();
 console.log(`
 LMS webhooks, local stack
+  admin console    ${stack.apiUrl}/   (sign in with the API key below)
   management API   ${stack.apiUrl}   (GET /health, /v1/...)
   AWS endpoint     ${stack.endpoint}   (moto: EventBridge bus "${names.eventBus}", SQS, DynamoDB, S3), region ${stack.region}
   tenant           local
