@@ -102,7 +102,7 @@ export class WebhookService {
           const validation = await this.runValidation(current, url);
           if (validation.status !== 'succeeded') {
             throw new ValidationFailed(
-              `The new URL did not pass validation (${validation.error ?? `status ${validation.statusCode}`}); the webhook keeps its old URL and stays active.`,
+              `The new URL did not pass validation: ${describeFailure(validation)}. The webhook keeps its old URL and stays active.`,
               validation,
             );
           }
@@ -196,3 +196,22 @@ export class WebhookService {
   }
 }
 
+const FAILURES: Record<string, string> = {
+  timeout: 'it did not answer in time',
+  connection_refused: 'the connection was refused',
+  dns: 'its host name could not be resolved',
+  blocked_address: 'it resolves to an address that webhooks may not call',
+  tls: 'its TLS certificate could not be verified',
+  redirect: 'it answered with a redirect, which is never followed',
+  network: 'the connection failed',
+  invalid_url: 'it is not a valid webhook URL',
+};
+
+/** A validation failure in words, for the 422 message (the code stays in `validation.error`). */
+export function describeFailure(validation: Validation): string {
+  if (validation.error === 'http_status' || (validation.error === null && validation.statusCode !== null)) {
+    return `it answered ${validation.statusCode} instead of a 2xx`;
+  }
+  if (validation.error === 'redirect' && validation.statusCode) return `it answered ${validation.statusCode}, a redirect, which is never followed`;
+  return FAILURES[validation.error ?? ''] ?? `it failed (${validation.error ?? 'unknown error'})`;
+}
