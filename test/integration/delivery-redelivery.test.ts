@@ -6,9 +6,10 @@ import { exampleData } from '../../shared/events/examples';
 import { eventIdFor, newId } from '../../shared/ids';
 import type { StoredAttempt } from '../../shared/logs/model';
 import { LogService, RETRY_OVERDUE_MS, type LogServiceDeps } from '../../shared/logs/service';
-import { DEFAULT_RETRY_POLICY, type Webhook } from '../../shared/webhooks/model';
+import type { Webhook } from '../../shared/webhooks/model';
 import { apiClient, eventually, publish, type ApiClient } from '../fixtures/api';
 import { activeWebhook, deliveryLogs, deliveryReceiver, logsUntil, publishBadges, type DeliveryReceiver } from './delivery-helpers';
+import { webhookFixture } from '../fixtures/webhooks';
 
 describe('redeliver and recover through the API', () => {
   let stack: LocalStack;
@@ -145,26 +146,7 @@ describe('redeliver and recover through the API', () => {
 
 describe('recover: how a delivery ended, from its newest attempt', () => {
   const NOW = Date.parse('2026-12-04T12:00:00.000Z');
-  const hook: Webhook = {
-    id: newId('webhook'),
-    tenantId: 'acme',
-    name: 'Sync',
-    url: 'https://hooks.example.com/lms',
-    eventTypes: ['badge.awarded'],
-    status: 'active',
-    deactivatedReason: null,
-    validation: { status: 'succeeded', url: 'https://hooks.example.com/lms', checkedAt: null, statusCode: 200, error: null },
-    retryPolicy: DEFAULT_RETRY_POLICY,
-    createdAt: new Date(NOW).toISOString(),
-    updatedAt: new Date(NOW).toISOString(),
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-    logsClearedAt: null,
-    failingSince: null,
-    failedDeliveries: 0,
-    version: 1,
-  };
+  const hook: Webhook = webhookFixture({}, NOW);
 
   /** One attempt record, `minutesAgo` before NOW. */
   function attempt(eventId: string, minutesAgo: number, fields: Partial<StoredAttempt>): StoredAttempt {

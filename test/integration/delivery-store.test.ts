@@ -7,8 +7,9 @@ import { EventStore, type StoredEvent } from '../../shared/delivery/event-store'
 import { eventIdFor, newId } from '../../shared/ids';
 import type { StoredAttempt } from '../../shared/logs/model';
 import { LogRepository } from '../../shared/logs/repository';
-import { DEFAULT_RETRY_POLICY, type Webhook } from '../../shared/webhooks/model';
+import type { Webhook } from '../../shared/webhooks/model';
 import { WebhookRepository } from '../../shared/webhooks/repository';
+import { webhookFixture } from '../fixtures/webhooks';
 
 /** The delivery engine's writes against moto's DynamoDB: what the unit tests' fakes stand in for. */
 describe('delivery storage on moto', () => {
@@ -32,27 +33,7 @@ describe('delivery storage on moto', () => {
   });
 
   async function created(overrides: Partial<Webhook> = {}): Promise<Webhook> {
-    const w: Webhook = {
-      id: newId('webhook'),
-      tenantId: 'acme',
-      name: 'Sync',
-      url: 'https://hooks.example.com/lms',
-      eventTypes: ['badge.awarded'],
-      status: 'active',
-      deactivatedReason: null,
-      validation: { status: 'succeeded', url: 'https://hooks.example.com/lms', checkedAt: null, statusCode: 200, error: null },
-      retryPolicy: DEFAULT_RETRY_POLICY,
-      createdAt: new Date(NOW).toISOString(),
-      updatedAt: new Date(NOW).toISOString(),
-      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-      previousSecret: null,
-      previousSecretExpiresAt: null,
-      logsClearedAt: null,
-      failingSince: null,
-      failedDeliveries: 0,
-      version: 1,
-      ...overrides,
-    };
+    const w: Webhook = webhookFixture(overrides, NOW);
     await webhooks.create(w);
     return w;
   }

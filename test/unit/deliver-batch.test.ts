@@ -16,7 +16,8 @@ import { eventIdFor, newId } from '../../shared/ids';
 import type { Logger } from '../../shared/log';
 import type { StoredAttempt } from '../../shared/logs/model';
 import { cachedWebhookReader } from '../../shared/webhooks/cache';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Webhook } from '../../shared/webhooks/model';
+import { type RetryPolicy, type Webhook } from '../../shared/webhooks/model';
+import { webhookFixture } from '../fixtures/webhooks';
 
 const START = Date.parse('2026-12-04T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -25,27 +26,7 @@ const DAY = 86_400_000;
 // Fakes
 
 function webhook(overrides: Partial<Webhook> = {}): Webhook {
-  return {
-    id: newId('webhook'),
-    tenantId: 'acme',
-    name: 'Sync',
-    url: 'https://hooks.example.com/lms',
-    eventTypes: ['badge.awarded'],
-    status: 'active',
-    deactivatedReason: null,
-    validation: { status: 'succeeded', url: 'https://hooks.example.com/lms', checkedAt: null, statusCode: 200, error: null },
-    retryPolicy: DEFAULT_RETRY_POLICY,
-    createdAt: new Date(START).toISOString(),
-    updatedAt: new Date(START).toISOString(),
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-    logsClearedAt: null,
-    failingSince: null,
-    failedDeliveries: 0,
-    version: 1,
-    ...overrides,
-  };
+  return webhookFixture(overrides, START);
 }
 
 let eventCounter = 0;

@@ -4,34 +4,15 @@ import type { QueuedTask, TaskQueue } from '../../shared/delivery/task';
 import { deliveryTaskSchema } from '../../shared/delivery/task';
 import { exampleData } from '../../shared/events/examples';
 import { fanOut, parseIngestMessage, planDeliveries, type FanoutDeps, type Refusal } from '../../shared/fanout/fanout';
-import { eventIdFor, newId } from '../../shared/ids';
+import { eventIdFor } from '../../shared/ids';
 import type { Logger } from '../../shared/log';
-import { DEFAULT_RETRY_POLICY, type Webhook } from '../../shared/webhooks/model';
+import type { Webhook } from '../../shared/webhooks/model';
+import { webhookFixture } from '../fixtures/webhooks';
 
 const NOW = Date.parse('2026-12-04T12:00:00.000Z');
 
 function webhook(overrides: Partial<Webhook> = {}): Webhook {
-  return {
-    id: newId('webhook'),
-    tenantId: 'acme',
-    name: 'Sync',
-    url: 'https://hooks.example.com/lms',
-    eventTypes: ['badge.awarded'],
-    status: 'active',
-    deactivatedReason: null,
-    validation: { status: 'succeeded', url: 'https://hooks.example.com/lms', checkedAt: null, statusCode: 200, error: null },
-    retryPolicy: DEFAULT_RETRY_POLICY,
-    createdAt: new Date(NOW).toISOString(),
-    updatedAt: new Date(NOW).toISOString(),
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-    logsClearedAt: null,
-    failingSince: null,
-    failedDeliveries: 0,
-    version: 1,
-    ...overrides,
-  };
+  return webhookFixture(overrides, NOW);
 }
 
 function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
