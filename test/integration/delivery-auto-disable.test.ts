@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { apiClient, eventually, type ApiClient } from '../fixtures/api';
-import { activeWebhook, captureLogLines, deliveryReceiver, logsUntil, publishBadges, type DeliveryReceiver } from './delivery-helpers';
+import { activeWebhook, captureLogLines, logsUntil, publishBadges, receiverPool, uniqueIds } from './delivery-helpers';
 
 /**
  * Auto-disable on the local stack, with small settings (after 0 days and 2 deliveries) so that
@@ -11,14 +11,9 @@ describe('auto-disable on the local stack', () => {
   let stack: LocalStack;
   let api: ApiClient;
   let logLines: ReturnType<typeof captureLogLines>;
-  const receivers: DeliveryReceiver[] = [];
-  const receiver = async (...args: Parameters<typeof deliveryReceiver>) => {
-    const r = await deliveryReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
-  let n = 0;
-  const uniqueId = () => `auto-${Date.now()}-${++n}`;
+  const pool = receiverPool();
+  const receiver = pool.receiver;
+  const uniqueId = uniqueIds('auto');
   const once = { maxAttempts: 1, backoffSeconds: [] };
 
   beforeAll(async () => {
@@ -34,7 +29,7 @@ describe('auto-disable on the local stack', () => {
   });
   afterAll(async () => {
     logLines?.restore();
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await stack?.stop();
   });
 

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { eventIdFor } from '../../shared/ids';
 import { apiClient, type ApiClient } from '../fixtures/api';
-import { activeWebhook, deliveryLogs, deliveryReceiver, logsUntil, publishBadges, sleep, type DeliveryReceiver } from './delivery-helpers';
+import {
+  activeWebhook,
+  deliveryLogs,
+  logsUntil,
+  publishBadges,
+  receiverPool,
+  sleep,
+  uniqueIds,
+} from './delivery-helpers';
 
 /**
  * Receivers misbehaving in every way a real one does, on the local stack with real HTTP on
@@ -12,14 +20,9 @@ import { activeWebhook, deliveryLogs, deliveryReceiver, logsUntil, publishBadges
 describe('delivery faults on the local stack', () => {
   let stack: LocalStack;
   let api: ApiClient;
-  const receivers: DeliveryReceiver[] = [];
-  const receiver = async (...args: Parameters<typeof deliveryReceiver>) => {
-    const r = await deliveryReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
-  let n = 0;
-  const uniqueId = () => `fault-${Date.now()}-${++n}`;
+  const pool = receiverPool();
+  const receiver = pool.receiver;
+  const uniqueId = uniqueIds('fault');
 
   beforeAll(async () => {
     stack = await startLocalStack({
@@ -32,7 +35,7 @@ describe('delivery faults on the local stack', () => {
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await stack?.stop();
   });
 

@@ -171,3 +171,22 @@ export function captureLogLines() {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Receivers a test file starts, closed together in afterAll. */
+export function receiverPool() {
+  const all: DeliveryReceiver[] = [];
+  return {
+    async receiver(...args: Parameters<typeof deliveryReceiver>): Promise<DeliveryReceiver> {
+      const r = await deliveryReceiver(...args);
+      all.push(r);
+      return r;
+    },
+    closeAll: () => Promise.all(all.map((r) => r.close())),
+  };
+}
+
+/** Publisher ids unique within a run, so events of one test never dedupe against another's. */
+export function uniqueIds(prefix: string): () => string {
+  let n = 0;
+  return () => `${prefix}-${Date.now()}-${++n}`;
+}

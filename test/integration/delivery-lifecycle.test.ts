@@ -9,11 +9,11 @@ import {
   activeWebhook,
   captureLogLines,
   deliveryLogs,
-  deliveryReceiver,
   logsUntil,
   publishBadges,
+  receiverPool,
   sleep,
-  type DeliveryReceiver,
+  uniqueIds,
 } from './delivery-helpers';
 
 /**
@@ -25,14 +25,9 @@ describe('delivery lifecycle on the local stack', () => {
   let api: ApiClient;
   let sqs: SQSClient;
   let logLines: ReturnType<typeof captureLogLines>;
-  const receivers: DeliveryReceiver[] = [];
-  const receiver = async (...args: Parameters<typeof deliveryReceiver>) => {
-    const r = await deliveryReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
-  let n = 0;
-  const uniqueId = () => `life-${Date.now()}-${++n}`;
+  const pool = receiverPool();
+  const receiver = pool.receiver;
+  const uniqueId = uniqueIds('life');
 
   beforeAll(async () => {
     logLines = captureLogLines();
@@ -49,7 +44,7 @@ describe('delivery lifecycle on the local stack', () => {
   afterAll(async () => {
     logLines?.restore();
     sqs?.destroy();
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await stack?.stop();
   });
 

@@ -8,20 +8,15 @@ import type { StoredAttempt } from '../../shared/logs/model';
 import { LogService, RETRY_OVERDUE_MS, type LogServiceDeps } from '../../shared/logs/service';
 import type { Webhook } from '../../shared/webhooks/model';
 import { apiClient, eventually, publish, type ApiClient } from '../fixtures/api';
-import { activeWebhook, deliveryLogs, deliveryReceiver, logsUntil, publishBadges, type DeliveryReceiver } from './delivery-helpers';
+import { activeWebhook, deliveryLogs, logsUntil, publishBadges, receiverPool, uniqueIds } from './delivery-helpers';
 import { webhookFixture } from '../fixtures/webhooks';
 
 describe('redeliver and recover through the API', () => {
   let stack: LocalStack;
   let api: ApiClient;
-  const receivers: DeliveryReceiver[] = [];
-  const receiver = async (...args: Parameters<typeof deliveryReceiver>) => {
-    const r = await deliveryReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
-  let n = 0;
-  const uniqueId = () => `redo-${Date.now()}-${++n}`;
+  const pool = receiverPool();
+  const receiver = pool.receiver;
+  const uniqueId = uniqueIds('redo');
   const once = { maxAttempts: 1, backoffSeconds: [] };
 
   beforeAll(async () => {
@@ -35,7 +30,7 @@ describe('redeliver and recover through the API', () => {
     api = apiClient(stack.apiUrl, stack.apiKey);
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await stack?.stop();
   });
 
