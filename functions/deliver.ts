@@ -5,7 +5,7 @@ import { SqsTaskQueue } from '../shared/aws/sqs-task-queue';
 import { userAgent } from '../shared/delivery/attempt';
 import { deliverBatch, type DeliverDeps } from '../shared/delivery/deliver-batch';
 import { createSender } from '../shared/delivery/http-sender';
-import { emitAttemptMetric } from '../shared/delivery/metrics';
+import { emitAttemptMetrics } from '../shared/delivery/metrics';
 import { createLogger } from '../shared/log';
 import { LogRepository } from '../shared/logs/repository';
 import { cachedWebhookReader } from '../shared/webhooks/cache';
@@ -36,7 +36,7 @@ function build(): DeliverDeps {
     now: Date.now,
     random: Math.random,
     log: createLogger('deliver'),
-    onAttempt: cfg.metrics ? (record) => emitAttemptMetric(record) : undefined,
+    onAttempts: cfg.metrics ? (records) => emitAttemptMetrics(records) : undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUTHORIZER_CACHE_TTL_SECONDS, ENV } from '../infra/resources';
 
 const bool = z

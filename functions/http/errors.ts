@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError, ValidationFailed, type ErrorDetail } from '../../shared/errors';
 
 /** The one table from domain errors to HTTP status codes. */

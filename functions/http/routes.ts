@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../../shared/events/types';
 import { eventCatalog } from '../../shared/events/catalog';
 import { attemptRecordSchema, logFiltersSchema } from '../../shared/logs/model';

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole system on this machine, on loopback only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fallback } from './console-static';
 import { startLocalStack } from './stack';
 import { findMoto, MotoMissingError } from './moto';
@@ -61,7 +61,7 @@ LMS webhooks, local stack
   loopback targets ${WEBHOOKS_ALLOW_LOOPBACK === 'true' ? 'allowed' : 'blocked'}; http allowed
 
 Try:  curl -H 'authorization: Bearer ${stack.apiKey}' ${stack.apiUrl}/v1/event-types
-Ready. Ctrl-C stops everything.${quiet ? ' (LOG_LEVEL=info shows every delivery.)' : ''}
+Ready. Ctrl-C stops everything.${quiet ? ' (LOG_LEVEL=debug shows every delivery.)' : ''}
 `);
 
 let stopping = false;

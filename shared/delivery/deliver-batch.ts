@@ -32,8 +32,8 @@ export interface DeliverDeps {
   now(): number;
   random(): number;
   log: Logger;
-  /** Called once per finished attempt (metrics). */
-  onAttempt?(record: StoredAttempt): void;
+  /** Called once per batch with its finished attempts (metrics). */
+  onAttempts?(records: StoredAttempt[]): void;
 }
 
 /**
@@ -105,10 +105,11 @@ export async function deliverBatch(records: DeliveryRecord[], deps: DeliverDeps)
     for (const index of notSent) failed.add(records[outgoing[index]!.i]!.messageId);
   }
 
+  const finished = plans.flatMap((p, i) => (p.kind === 'attempted' && p.fresh && !failed.has(records[i]!.messageId) ? [p.record] : []));
+  if (finished.length) deps.onAttempts?.(finished);
   await Promise.all(
     plans.map(async (p, i) => {
       if (p.kind !== 'attempted' || failed.has(records[i]!.messageId)) return;
-      deps.onAttempt?.(p.record);
       // Health tracking is best effort: the attempt is logged and its retry enqueued already,
       // and handing the message back would POST again for a counter.
       await trackHealth(p, deps).catch((error) =>
@@ -182,7 +183,8 @@ async function planRecord(record: DeliveryRecord, deps: DeliverDeps): Promise<Pl
     nextAttemptAt: dueAt === null ? null : new Date(dueAt).toISOString(),
     terminal: !result.ok && dueAt === null,
   });
-  deps.log.info(result.ok ? 'delivered' : 'attempt failed', {
+  // Successes are counted by the metrics; a line each would cost more than the rest of the log.
+  deps.log[result.ok ? 'debug' : 'info'](result.ok ? 'delivered' : 'attempt failed', {
     ...ids,
     statusCode: result.statusCode,
     error: result.error,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A delivery task: what one attempt needs, carried in the SQS message. The attempt number

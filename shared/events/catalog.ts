@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Envelope } from './envelope';
 import { exampleEnvelope } from './examples';
 import { dataSchemas } from './schemas';

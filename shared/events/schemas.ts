@@ -4,7 +4,7 @@
  * are stripped rather than refused: receivers only ever get documented fields, and a
  * publisher adding a field does not stop deliveries.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventType } from './types';
 
 const id = (what: string) => z.string().min(1).describe(`The ${what}'s id.`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDetail } from '../events/parse';
 import { eventIdFor, newId } from '../ids';
 import { errorFields, type Logger } from '../log';
@@ -139,8 +139,9 @@ export async function fanOut(records: IngestRecord[], deps: FanoutDeps): Promise
     return found;
   };
 
-  await Promise.all(
-    records.map(async (record) => {
+  // Phase 1, per record and concurrently: parse, admit once, plan the tasks.
+  const planned = await Promise.all(
+    records.map(async (record): Promise<{ record: IngestRecord; event: StoredEvent; tasks: DeliveryTask[]; admission: string } | null> => {
       const parsed = parseIngestMessage(record.body, now);
       if (!parsed.ok) {
         const { ok: _ok, ...refusal } = parsed;
@@ -158,24 +159,45 @@ export async function fanOut(records: IngestRecord[], deps: FanoutDeps): Promise
           deps.log.error('could not dead-letter a refused event', { messageId: record.messageId, ...errorFields(error) });
           failed.push(record.messageId);
         }
-        return;
+        return null;
       }
       const { event } = parsed;
       try {
-        const admission = await deps.events.admit(event, record.receiveCount, now);
+        // The webhook query does not depend on the admission: run both at once.
+        const webhooks = active(event.tenantId);
+        const [admission] = await Promise.all([deps.events.admit(event, record.receiveCount, now), webhooks]);
         if (admission === 'duplicate') {
           deps.log.info('duplicate event ignored', { eventId: event.id, tenantId: event.tenantId, type: event.type });
-          return;
+          return null;
         }
-        const tasks = planDeliveries(event, await active(event.tenantId), now);
-        const notSent = await deps.queue.send(tasks.map((task) => ({ task, delaySeconds: 0 })));
-        if (notSent.length) throw new Error(`${notSent.length} of ${tasks.length} delivery tasks were not enqueued`);
-        deps.log.info('event fanned out', { eventId: event.id, tenantId: event.tenantId, type: event.type, deliveries: tasks.length, admission });
+        return { record, event, tasks: planDeliveries(event, await webhooks, now), admission };
       } catch (error) {
         deps.log.error('fan-out failed; SQS will hand the event over again', { eventId: event.id, ...errorFields(error) });
         failed.push(record.messageId);
+        return null;
       }
     }),
   );
+
+  // Phase 2: the whole batch's tasks in as few SendMessageBatch calls as possible; a task
+  // that was not enqueued hands its event back to SQS (deliveries dedupe on webhook-id).
+  const accepted = planned.filter((p): p is NonNullable<typeof p> => p !== null);
+  const owners = accepted.flatMap((p, owner) => p.tasks.map(() => owner));
+  let notSent: number[];
+  try {
+    notSent = await deps.queue.send(accepted.flatMap((p) => p.tasks.map((task) => ({ task, delaySeconds: 0 }))));
+  } catch (error) {
+    deps.log.error('enqueueing delivery tasks failed', errorFields(error));
+    notSent = owners.map((_, i) => i);
+  }
+  const failedOwners = new Set(notSent.map((i) => owners[i]!));
+  accepted.forEach((p, owner) => {
+    if (failedOwners.has(owner)) {
+      deps.log.error('fan-out failed; SQS will hand the event over again', { eventId: p.event.id, notEnqueued: notSent.filter((i) => owners[i] === owner).length });
+      failed.push(p.record.messageId);
+    } else {
+      deps.log.debug('event fanned out', { eventId: p.event.id, tenantId: p.event.tenantId, type: p.event.type, deliveries: p.tasks.length, admission: p.admission });
+    }
+  });
   return failed;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Background work for the export worker: CSV exports, and purges after a clear. */
 export const jobSchema = z.discriminatedUnion('type', [

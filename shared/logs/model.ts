@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES, VALIDATION_EVENT_TYPE } from '../events/types';
 
 export const ATTEMPT_KINDS = ['delivery', 'redelivery', 'recovery', 'validation', 'test'] as const;

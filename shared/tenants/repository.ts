@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { newId, randomToken, sha256Hex } from '../ids';
 
 /** API keys: stored only as SHA-256 hashes; the key itself is shown once, at creation. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../events/types';
 
 /** Receivers' retry schedule: the wait before attempt 2, 3, ... (about 27 h in all). */

@@ -202,4 +202,27 @@ describe('fanOut', () => {
     const bad = { messageId: 'm-bad', body: '{nope', receiveCount: 1 };
     expect((await fanOut([valid('x1'), bad], deps)).sort()).toEqual(['m-bad', 'm-x1']);
   });
+
+  it("sends a whole batch's tasks in one enqueue, so SQS calls scale with batches, not events", async () => {
+    const { deps } = fanoutDeps();
+    const calls: number[] = [];
+    deps.queue = {
+      async send(tasks) {
+        calls.push(tasks.length);
+        return [];
+      },
+    };
+    expect(await fanOut(['b1', 'b2', 'b3', 'b4', 'b5'].map(valid), deps)).toEqual([]);
+    expect(calls).toEqual([5]);
+  });
+
+  it('hands back only the event whose task was not enqueued', async () => {
+    const { deps } = fanoutDeps();
+    deps.queue = {
+      async send(tasks) {
+        return tasks.flatMap((q, i) => (q.task.event.id === eventIdFor('acme', 'c2') ? [i] : []));
+      },
+    };
+    expect(await fanOut(['c1', 'c2', 'c3'].map(valid), deps)).toEqual(['m-c2']);
+  });
 });
