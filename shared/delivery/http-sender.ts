@@ -1,7 +1,8 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction, Socket } from 'node:net';
 import { classifyAddress, type AddressPolicy } from './address-policy';
 import { checkWebhookUrl } from './url-policy';
 
@@ -59,39 +60,12 @@ const systemResolver: Resolver = async (hostname) => {
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
-/**
- * The addresses each hostname was checked against, for the sockets the agent
- * opens while a send to that hostname is in flight. Entries are shared by
- * concurrent sends to one hostname (any checked answer is safe to use) and
- * dropped when the last of them finishes, so the map stays as small as the
- * set of hostnames being delivered to right now.
- */
-class CheckedAddresses {
-  private readonly entries = new Map<string, { addresses: ResolvedAddress[]; holders: number }>();
-
-  hold(hostname: string, addresses: ResolvedAddress[]): () => void {
-    const entry = this.entries.get(hostname);
-    if (entry) {
-      entry.addresses = addresses;
-      entry.holders += 1;
-    } else {
-      this.entries.set(hostname, { addresses, holders: 1 });
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const current = this.entries.get(hostname);
-      if (!current) return;
-      current.holders -= 1;
-      if (current.holders <= 0) this.entries.delete(hostname);
-    };
-  }
-
-  get(hostname: string): ResolvedAddress[] {
-    return this.entries.get(hostname)?.addresses ?? [];
-  }
-}
+// Enough parallel sockets per receiver for a full batch of concurrent records;
+// more would only queue inside the agent (still bounded by the attempt timeout).
+const MAX_SOCKETS_PER_ORIGIN = 50;
+// Idle pooled sockets are dropped after this, before the common 5 s server
+// keep-alive timeout, so a send rarely picks a socket the receiver just closed.
+const IDLE_SOCKET_MS = 4_000;
 
 function wantedFamily(family: LookupOptions['family']): 0 | 4 | 6 {
   if (family === 4 || family === 'IPv4') return 4;
@@ -100,15 +74,15 @@ function wantedFamily(family: LookupOptions['family']): 0 | 4 | 6 {
 }
 
 /**
- * A `dns.lookup` stand-in for the agent's sockets that answers only with
- * addresses the sender has already checked. It never asks DNS itself: a second
+ * A `dns.lookup` stand-in for the sockets of one attempt that answers only
+ * with the addresses this attempt checked. It never asks DNS itself: a second
  * resolution here could answer differently (DNS rebinding) and reach an address
- * nobody checked.
+ * nobody checked. Node calls it with `all: true` when it races address families.
  */
-function pinnedLookup(checked: CheckedAddresses): LookupFunction {
-  return (hostname, options, callback) => {
+function pinnedLookup(hostname: string, addresses: ResolvedAddress[]): LookupFunction {
+  return (_name, options, callback) => {
     const family = wantedFamily(options.family);
-    const candidates = checked.get(hostname).filter((a) => family === 0 || a.family === family);
+    const candidates = addresses.filter((a) => family === 0 || a.family === family);
     const first = candidates[0];
     if (!first) {
       const err: NodeJS.ErrnoException = new Error(`No checked address for ${hostname}; it is not resolved outside a send.`);
@@ -134,12 +108,12 @@ function errorCodes(err: unknown, depth = 0): string[] {
   if (depth > 4 || typeof err !== 'object' || err === null) return [];
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
   const codes = typeof e.code === 'string' ? [e.code] : [];
-  // Happy-eyeballs failures arrive as an AggregateError, undici wraps some in `cause`.
+  // Happy-eyeballs failures arrive as an AggregateError; aborts carry the reason in `cause`.
   const nested = [...(Array.isArray(e.errors) ? e.errors : []), e.cause];
   return codes.concat(nested.flatMap((n) => errorCodes(n, depth + 1)));
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
 const TLS_PREFIXES = ['ERR_TLS', 'ERR_SSL', 'CERT_', 'UNABLE_TO_VERIFY', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED'];
 
@@ -173,6 +147,7 @@ const ERROR_SENTENCES: Record<SendError, string> = {
 /** Settles like `work`, or rejects once `signal` aborts, whichever comes first. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
@@ -188,16 +163,16 @@ function headerValue(value: string | string[] | undefined): string | null {
 }
 
 /**
- * Reads at most `limit` bytes and then destroys the stream, which closes the
+ * Reads at most `limit` bytes and then destroys the response, which closes the
  * socket: an endless or huge body costs at most `limit` bytes and no waiting.
  * A body that ends within the limit leaves the connection reusable.
  */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; readableEnded?: boolean }, limit: number) {
+async function readCapped(body: IncomingMessage, limit: number) {
   const chunks: Buffer[] = [];
   let total = 0;
   let error: unknown = null;
   try {
-    for await (const chunk of body) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       const room = limit - total;
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       total += Math.min(chunk.length, room);
@@ -206,7 +181,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; reada
   } catch (err) {
     error = err;
   } finally {
-    if (!body.readableEnded) body.destroy();
+    if (!body.readableEnded || !body.complete) body.destroy();
   }
   return { bytes: Buffer.concat(chunks, total), error };
 }
@@ -216,17 +191,123 @@ function excerpt(bytes: Buffer, limit: number): string {
   return new TextDecoder('utf-8').decode(bytes.subarray(0, limit), { stream: true });
 }
 
+interface Exchange {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  bytes: Buffer;
+  /** Set when the body broke off (or the attempt ended) before it was complete. */
+  error: unknown;
+}
+
+interface ExchangeOptions {
+  url: URL;
+  /** Checked answers for a host name; null for an IP literal, which Node connects to directly. */
+  addresses: ResolvedAddress[] | null;
+  headers: Record<string, string>;
+  body: string;
+  agents: { http: HttpAgent; https: HttpsAgent };
+  connectTimeoutMs: number;
+  maxResponseBytes: number;
+  signal: AbortSignal;
+}
+
+function connectTimeoutError(ms: number): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`no connection to the receiver within ${ms} ms`);
+  err.code = 'ETIMEDOUT';
+  return err;
+}
+
+/**
+ * One POST on the given agent. Rejects if no response head arrives (connect
+ * failure, TLS failure, abort); otherwise resolves with the status, headers and
+ * at most `maxResponseBytes` of the body, even when the body broke off.
+ */
+function exchange(opts: ExchangeOptions): Promise<Exchange> {
+  const { url, signal } = opts;
+  const secure = url.protocol === 'https:';
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const isIp = opts.addresses === null;
+
+  // The caller's headers minus any Host/Content-Length of its own: these two describe
+  // this request and must match the original URL and the body actually sent.
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(opts.headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== 'host' && lower !== 'content-length') headers[name] = value;
+  }
+  headers.host = url.host;
+  headers['content-length'] = String(Buffer.byteLength(opts.body));
+
+  return new Promise<Exchange>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    let req: ClientRequest;
+    let res: IncomingMessage | null = null;
+    // Once the head is in, the body read owns the outcome: destroying the response
+    // makes that read fail (and closes the socket) while the status is kept.
+    const onAbort = () => (res ? res.destroy(signal.reason as Error) : req.destroy(signal.reason as Error));
+    const done = () => signal.removeEventListener('abort', onAbort);
+
+    const requestOptions = {
+      protocol: url.protocol,
+      host: hostname,
+      port: url.port ? Number(url.port) : secure ? 443 : 80,
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      headers,
+      agent: secure ? opts.agents.https : opts.agents.http,
+      // Redundant with the default, but immune to NODE_TLS_REJECT_UNAUTHORIZED=0.
+      rejectUnauthorized: true,
+      ...(isIp ? {} : { lookup: pinnedLookup(hostname, opts.addresses ?? []) }),
+      // SNI and certificate checks use the original name; SNI must not carry an IP.
+      ...(secure && !isIp ? { servername: hostname } : {}),
+    };
+    try {
+      req = (secure ? httpsRequest : httpRequest)(requestOptions);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    req.on('socket', (socket: Socket) => {
+      // A pooled socket is already connected; only a new one has to connect in time.
+      if (req.reusedSocket) return;
+      const timer = setTimeout(() => req.destroy(connectTimeoutError(opts.connectTimeoutMs)), opts.connectTimeoutMs);
+      const clear = () => clearTimeout(timer);
+      socket.once(secure ? 'secureConnect' : 'connect', clear);
+      socket.once('close', clear);
+    });
+    req.on('error', (err) => {
+      if (res) return;
+      done();
+      reject(err);
+    });
+    req.on('response', (response) => {
+      res = response;
+      // Late socket errors after a cut-off are expected; readCapped already saw them.
+      response.on('error', () => {});
+      readCapped(response, opts.maxResponseBytes).then(({ bytes, error }) => {
+        done();
+        // A cut-off or failed body means the socket must not go back to the pool.
+        if (error !== null || !response.complete) req.destroy();
+        resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, bytes, error });
+      }, reject);
+    });
+    req.end(opts.body);
+  });
+}
+
 /**
  * Creates the guarded HTTP sender that every outbound request goes through
  * (deliveries, validation and test sends).
  *
  * Each send re-checks the URL, resolves a host name once, refuses the attempt
  * if any answer is in a blocked range, and connects only to the checked
- * addresses (pinned through the agent's lookup), so neither an old
+ * addresses (pinned through the request's lookup), so neither an old
  * registration nor a DNS change can reach an internal service. The Host header
  * and TLS server name stay the original host name, and TLS verification is
- * always on. Redirects are never followed. One keep-alive agent is shared by
- * all sends of this sender.
+ * always on. Redirects are never followed. One keep-alive agent per protocol
+ * is shared by all sends of this sender.
  *
  * `send` never throws for anything the receiver does: every outcome is a
  * {@link SendResult}.
@@ -237,15 +318,9 @@ export function createSender(options: SenderOptions): Sender {
   const resolver = options.resolver ?? systemResolver;
   const urlPolicy = { allowHttp: options.allowHttp, allowLoopback: options.allowLoopback };
   const addressPolicy: AddressPolicy = { allowLoopback: options.allowLoopback };
-  const checked = new CheckedAddresses();
 
-  const agent = new Agent({
-    connect: { lookup: pinnedLookup(checked), timeout: options.connectTimeoutMs },
-    connectTimeout: options.connectTimeoutMs,
-    // Backstops only: the attempt's own AbortSignal is the real bound.
-    headersTimeout: options.attemptTimeoutMs,
-    bodyTimeout: options.attemptTimeoutMs,
-  });
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
+  const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
 
   async function send(req: SendRequest): Promise<SendResult> {
     const started = performance.now();
@@ -275,9 +350,15 @@ export function createSender(options: SenderOptions): Sender {
     }, options.attemptTimeoutMs);
     const timeoutMessage = `The receiver did not answer within ${options.attemptTimeoutMs} ms.`;
 
-    let release = (): void => {};
     try {
-      if (!isIpLiteralHost(url.hostname)) {
+      let addresses: ResolvedAddress[] | null = null;
+      if (isIpLiteralHost(url.hostname)) {
+        // The URL policy judged it already; checked again here so this file alone guarantees it.
+        const verdict = classifyAddress(url.hostname, addressPolicy);
+        if (verdict.blocked) {
+          return failed('blocked_address', `${url.hostname} is in the blocked range ${verdict.range}; use a public address.`);
+        }
+      } else {
         let answers: ResolvedAddress[];
         try {
           answers = await untilAborted(resolver(url.hostname), controller.signal);
@@ -298,21 +379,22 @@ export function createSender(options: SenderOptions): Sender {
             );
           }
         }
-        release = checked.hold(url.hostname, answers);
+        addresses = answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
       }
 
-      const response = await agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
+      const response = await exchange({
+        url,
+        addresses,
         headers: req.headers,
         body: req.body,
+        agents,
+        connectTimeoutMs: options.connectTimeoutMs,
+        maxResponseBytes,
         signal: controller.signal,
       });
       const statusCode = response.statusCode;
       const retryAfter = headerValue(response.headers['retry-after']);
-      const read = await readCapped(response.body, maxResponseBytes);
-      const fields = { statusCode, retryAfter, responseExcerpt: excerpt(read.bytes, excerptBytes) };
+      const fields = { statusCode, retryAfter, responseExcerpt: excerpt(response.bytes, excerptBytes) };
 
       if (statusCode >= 300 && statusCode < 400) {
         const location = headerValue(response.headers.location);
@@ -326,10 +408,10 @@ export function createSender(options: SenderOptions): Sender {
         return failed('http_status', `The receiver answered with status ${statusCode}.`, fields);
       }
       // A 2xx only counts once the whole response arrived within the attempt.
-      if (read.error !== null) {
+      if (response.error !== null) {
         if (timedOut) return failed('timeout', timeoutMessage, fields);
-        const error = classifyError(read.error);
-        return failed(error, `${ERROR_SENTENCES[error]} while sending its response: ${describe(read.error)}.`, fields);
+        const error = classifyError(response.error);
+        return failed(error, `${ERROR_SENTENCES[error]} while sending its response: ${describe(response.error)}.`, fields);
       }
       return result({ ok: true, error: null, errorMessage: null, ...fields });
     } catch (err) {
@@ -338,14 +420,14 @@ export function createSender(options: SenderOptions): Sender {
       return failed(error, `${ERROR_SENTENCES[error]}: ${describe(err)}.`);
     } finally {
       clearTimeout(timer);
-      release();
     }
   }
 
   return {
     send,
     async close() {
-      await agent.close();
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }

@@ -235,7 +235,7 @@ describe('createSender', () => {
     const s = sender();
 
     const first = await s.send(delivery(target.url));
-    // undici returns the socket to the pool a moment after the body ends.
+    // The agent returns the socket to the pool a moment after the body ends.
     await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await s.send(delivery(target.url));
 
