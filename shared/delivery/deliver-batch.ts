@@ -51,6 +51,9 @@ function failingSet(deps: DeliverDeps): Set<string> {
   return set;
 }
 
+/** First attempts carry no wait: tolerate this much clock skew rather than re-enqueue them. */
+const FIRST_ATTEMPT_SKEW_MS = 2_000;
+
 type Plan =
   | { kind: 'ack' }
   | { kind: 'requeue'; queued: QueuedTask }
@@ -134,7 +137,10 @@ async function planRecord(record: DeliveryRecord, deps: DeliverDeps): Promise<Pl
   }
   const task = parsed.data;
   const now = deps.now();
-  if (task.dueAt > now) {
+  // A first attempt is due when it is made; a few ms of clock skew between the container that
+  // enqueued it and this one must not cost it a 1 s re-enqueue.
+  const skewTolerance = task.attempt === 1 ? FIRST_ATTEMPT_SKEW_MS : 0;
+  if (task.dueAt > now + skewTolerance) {
     // SQS delays stop at 15 minutes: a longer wait is chained, one hop at a time. Never early:
     // the wait may be a receiver's Retry-After.
     return { kind: 'requeue', queued: { task, delaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil((task.dueAt - now) / 1000)) } };

@@ -283,12 +283,20 @@ describe('deliverBatch: attempts and retries', () => {
     expect(w.requests).toHaveLength(0);
   });
 
-  it('never sends early, even by less than a second (the wait may be a Retry-After)', async () => {
+  it('never sends a retry early, even by less than a second (the wait may be a Retry-After)', async () => {
     const w = world();
     const hook = w.add();
-    await w.run([message(task(hook, { dueAt: START + 400 }))]);
+    await w.run([message(task(hook, { attempt: 2, dueAt: START + 400 }))]);
     expect(w.requests).toHaveLength(0);
     expect(w.queued.map((q) => q.delaySeconds)).toEqual([1]);
+  });
+
+  it("sends a first attempt now although another container's clock stamped it a little ahead", async () => {
+    const w = world();
+    const hook = w.add();
+    await w.run([message(task(hook, { attempt: 1, dueAt: START + 400 }))]);
+    expect(w.requests).toHaveLength(1);
+    expect(w.queued).toHaveLength(0);
   });
 
   it("takes the attempt number from the task, not from SQS's receive count", async () => {
