@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiKeyIdSchema, keyLabelSchema, tenantIdSchema, TenantRepository, type ApiKeyInfo } from '../../shared/tenants/repository';
 import { AUTHORIZER_CACHE_TTL_SECONDS, resourceNames } from '../resources';
 
