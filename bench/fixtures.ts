@@ -5,39 +5,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { exampleData } from '../shared/events/examples';
-import { newId, ulidAt } from '../shared/ids';
+import { ulidAt } from '../shared/ids';
 import { newSecret } from '../shared/delivery/signing';
 import type { StoredAttempt } from '../shared/logs/model';
-import { DEFAULT_RETRY_POLICY, type Webhook } from '../shared/webhooks/model';
+import type { Webhook } from '../shared/webhooks/model';
+import { webhookFixture } from '../test/fixtures/webhooks';
 import type { RequestCounter } from './request-counter';
 
 export const EVENT_TYPE = 'badge.awarded';
 export const REGION = 'us-east-1';
 
-/** An active, validated webhook as the service stores it. */
+/** An active, validated webhook as the service stores it (the tests' factory, a fresh secret). */
 export function activeWebhook(tenantId: string, url: string, overrides: Partial<Webhook> = {}): Webhook {
-  const now = new Date().toISOString();
-  return {
-    id: newId('webhook'),
-    name: 'Bench receiver',
-    url,
-    eventTypes: [EVENT_TYPE],
-    status: 'active',
-    deactivatedReason: null,
-    validation: { status: 'succeeded', url, checkedAt: now, statusCode: 200, error: null, durationMs: 1 },
-    retryPolicy: DEFAULT_RETRY_POLICY,
-    createdAt: now,
-    updatedAt: now,
-    tenantId,
-    secret: newSecret(),
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-    logsClearedAt: null,
-    failingSince: null,
-    failedDeliveries: 0,
-    version: 1,
-    ...overrides,
-  };
+  return webhookFixture({ tenantId, url, name: 'Bench receiver', eventTypes: [EVENT_TYPE], secret: newSecret(), ...overrides }, Date.now());
 }
 
 /** The `detail` an upstream system publishes. */
