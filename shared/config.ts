@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AUTHORIZER_CACHE_TTL_SECONDS, ENV } from '../infra/resources';
+import { AUTHORIZER_CACHE_TTL_SECONDS, ENV } from './resources';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'on', 'off'])

@@ -1,3 +1,4 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvalidRequest } from '../errors';
 
 /** Opaque pagination cursors: a DynamoDB key, base64url-encoded, checked on the way back in. */
@@ -50,4 +51,30 @@ export async function collectPage<T>(
     if (!key) return { items, nextKey: undefined };
     if (items.length === limit) return { items, nextKey: keyOf(items[items.length - 1]!) };
   }
+}
+
+/** Every item of one index partition, all pages (small partitions: keys, active webhooks). */
+export async function queryIndexPartition(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  index: { name: string; partitionKey: string },
+  value: string,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': value },
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }

@@ -1,4 +1,4 @@
-import { DELIVERY_METRICS as M } from '../../infra/resources';
+import { DELIVERY_METRICS as M } from '../resources';
 import type { StoredAttempt } from '../logs/model';
 
 /**

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EXPORT_OBJECT_EXPIRY_DAYS } from '../../infra/resources';
+import { EXPORT_OBJECT_EXPIRY_DAYS } from '../resources';
 import type { LogFilters } from './model';
 
 export type ExportStatus = 'pending' | 'ready' | 'failed';

@@ -2,7 +2,7 @@ import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@a
 import { collectPage, decodeCursor, encodeCursor } from '../aws/cursor';
 import { InvalidRequest } from '../errors';
 import { ulidBounds } from '../ids';
-import { LOG_ITEM_PK_PREFIX } from '../../infra/resources';
+import { LOG_ITEM_PK_PREFIX } from '../resources';
 import type { LogFilters, StoredAttempt } from './model';
 
 const pk = (tenantId: string, webhookId: string) => `${LOG_ITEM_PK_PREFIX}${tenantId}#${webhookId}`;

@@ -9,7 +9,7 @@ import type { JobQueue } from './jobs';
 import type { LogFilters } from './model';
 import { toRecord } from './model';
 import type { LogRepository } from './repository';
-import { EXPORT_KEY_PREFIX, functionTimeoutsSeconds, queues } from '../../infra/resources';
+import { EXPORT_KEY_PREFIX, functionTimeoutsSeconds, queues } from '../resources';
 import { EXPORT_FAILURES } from './export-job';
 
 /**

@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryIndexPartition } from '../aws/cursor';
+import { GSI1 } from '../resources';
 import * as z from 'zod';
 import { newId, randomToken, sha256Hex } from '../ids';
 
@@ -76,22 +78,8 @@ export class TenantRepository {
 
   /** The tenant's keys, revoked ones included, oldest first (key ids sort by creation). */
   async listKeys(tenantId: string): Promise<ApiKeyInfo[]> {
-    const keys: ApiKeyInfo[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `TENANTKEYS#${tenantId}` },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const i of out.Items ?? []) keys.push({ keyId: i.keyId, tenantId: i.tenantId, createdAt: i.createdAt, revokedAt: i.revokedAt ?? null, label: i.label ?? null });
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return keys;
+    const items = await queryIndexPartition(this.db, this.tableName, GSI1, `TENANTKEYS#${tenantId}`);
+    return items.map((i) => ({ keyId: i.keyId as string, tenantId: i.tenantId as string, createdAt: i.createdAt as string, revokedAt: (i.revokedAt as string | undefined) ?? null, label: (i.label as string | undefined) ?? null }));
   }
 
   /** One key's info by id, or null. */

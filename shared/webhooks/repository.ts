@@ -9,7 +9,8 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { Conflict, NotFound } from '../errors';
-import { collectPage, decodeCursor, encodeCursor } from '../aws/cursor';
+import { collectPage, decodeCursor, encodeCursor, queryIndexPartition } from '../aws/cursor';
+import { GSI1 } from '../resources';
 import type { Webhook, WebhookStatus } from './model';
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
@@ -160,23 +161,9 @@ export class WebhookRepository {
 
   /** Every active webhook of a tenant (the sparse index), for fan-out. */
   async listActive(tenantId: string): Promise<Webhook[]> {
-    const items: Webhook[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': activePk(tenantId) },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of out.Items ?? []) items.push(fromItem(item));
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
+    return (await queryIndexPartition(this.db, this.tableName, GSI1, activePk(tenantId))).map(fromItem);
   }
+
 
   /**
    * Counts a delivery that exhausted its retries. Returns the updated webhook so the caller
