@@ -7,6 +7,7 @@
  * argv: <export|raw> <tenantId> <webhookId> <exportId>; the environment is the export
  * function's (TABLE_NAME, EXPORT_BUCKET, WEBHOOKS_AWS_ENDPOINT, ...).
  */
+import { functionTimeoutsSeconds } from '../shared/resources';
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -82,7 +83,8 @@ async function runExportJob(tenantId: string, exportId: string): Promise<{ rows:
       },
     ],
   } satisfies SQSEvent;
-  const response = await handler(event, { getRemainingTimeInMillis: () => 300_000 });
+  // The deployed function's timeout, as Lambda would give it.
+  const response = await handler(event, { getRemainingTimeInMillis: () => functionTimeoutsSeconds.export * 1000 });
   if (response.batchItemFailures.length) throw new Error('the export handler handed the job back');
   const job = await new ExportRepository(documentClient(), process.env.TABLE_NAME!, 30).get(tenantId, exportId);
   return { rows: job?.rowCount ?? 0, status: job?.status ?? 'missing' };

@@ -42,7 +42,8 @@ export const functionTimeoutsSeconds = {
   authorizer: 5,
   fanout: 30,
   deliver: 30,
-  export: 300,
+  // Lambda's maximum: an export streams every matching record; big ones on a slow backend need it.
+  export: 900,
 } as const;
 
 export const VISIBILITY_FACTOR = 6;
