@@ -48,3 +48,19 @@ export function Loading({ label }: { label: string }) {
     </p>
   );
 }
+
+/** The "Load more" button of a paged list, with its loading and error states. */
+export function LoadMore({ show, pending, error, onLoad }: { show: boolean; pending: boolean; error: Error | null; onLoad: () => void }) {
+  return (
+    <>
+      {show && (
+        <div class="load-more">
+          <button type="button" class="btn" onClick={onLoad} disabled={pending}>
+            {pending ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+      {error && <ErrorNotice error={error} onRetry={onLoad} />}
+    </>
+  );
+}

@@ -7,7 +7,7 @@ import { DeliveryChart } from '../components/delivery-chart';
 import { ExportButton } from '../components/export-button';
 import { RefreshIcon } from '../components/icons';
 import { Link, PageHeader } from '../components/layout';
-import { ErrorNotice, Loading, Notice } from '../components/notice';
+import { ErrorNotice, LoadMore, Loading, Notice } from '../components/notice';
 import { SecretPanel } from '../components/secret-panel';
 import { TestEventPanel } from '../components/test-event';
 import { useApp } from '../lib/app-context';
@@ -227,14 +227,7 @@ function Logs(props: { webhook: Webhook; filters: LogFilters; onFilters: (f: Log
           </table>
         </div>
       )}
-      {logs.data?.nextCursor && (
-        <div class="load-more">
-          <button type="button" class="btn" onClick={loadMore} disabled={more.pending !== null}>
-            {more.pending ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
-      {more.error && <ErrorNotice error={more.error} onRetry={loadMore} />}
+      <LoadMore show={Boolean(logs.data?.nextCursor)} pending={more.pending !== null} error={more.error ?? null} onLoad={loadMore} />
 
       <ConfirmDialog
         open={confirming}

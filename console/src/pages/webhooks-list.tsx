@@ -4,7 +4,7 @@ import { EventTypeList, StatusBadge, ValidationBadge } from '../components/badge
 import { PlusIcon } from '../components/icons';
 import { Link, PageHeader } from '../components/layout';
 import { ActionsMenu, type MenuItem } from '../components/menu';
-import { ErrorNotice, Loading, Notice } from '../components/notice';
+import { ErrorNotice, LoadMore, Loading, Notice } from '../components/notice';
 import { useApp } from '../lib/app-context';
 import { activationBlocker, deactivationNotice, describeValidation } from '../lib/labels';
 import { navigate, paths, takeFlash } from '../lib/router';
@@ -188,14 +188,7 @@ export function WebhooksList({ tab }: { tab: Tab }) {
         </div>
       )}
 
-      {list.data?.nextCursor && (
-        <div class="load-more">
-          <button type="button" class="btn" onClick={loadMore} disabled={more.pending !== null}>
-            {more.pending ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
-      {more.error && <ErrorNotice error={more.error} onRetry={loadMore} />}
+      <LoadMore show={Boolean(list.data?.nextCursor)} pending={more.pending !== null} error={more.error ?? null} onLoad={loadMore} />
       {list.state === 'error' && list.data && <ErrorNotice error={list.error} onRetry={list.reload} />}
     </>
   );
