@@ -41,7 +41,7 @@ export function documentClient(): DynamoDBDocumentClient {
  * version check relies on it). The local stack is one process, so there its conditional
  * writes to the same item run one at a time. Not used on AWS.
  */
-function serializeConditionalWrites(client: DynamoDBClient): void {
+export function serializeConditionalWrites(client: DynamoDBClient): DynamoDBClient {
   const tails = new Map<string, Promise<unknown>>();
   const keyPart = (value: unknown) => (value && typeof value === 'object' ? JSON.stringify(value) : String(value));
   client.middlewareStack.add(
@@ -60,6 +60,7 @@ function serializeConditionalWrites(client: DynamoDBClient): void {
     },
     { step: 'initialize', name: 'serializeConditionalWritesOnMoto' },
   );
+  return client;
 }
 
 export function sqsClient(): SQSClient {

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startMoto, type MotoServer } from '../../infra/local/moto';
 import { clientConfig, provision } from '../../infra/local/provision';
+import { serializeConditionalWrites } from '../../shared/aws/clients';
 import { EventStore, type StoredEvent } from '../../shared/delivery/event-store';
 import { eventIdFor, newId } from '../../shared/ids';
 import type { StoredAttempt } from '../../shared/logs/model';
@@ -24,7 +25,8 @@ describe('delivery storage on moto', () => {
     const target = { endpoint: moto.endpoint, region: 'us-east-1' };
     const provisioned = await provision(target, 'store-');
     table = provisioned.names.table;
-    db = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(target)));
+    // Against moto, as the local stack does: conditional writes to one item run one at a time.
+    db = DynamoDBDocumentClient.from(serializeConditionalWrites(new DynamoDBClient(clientConfig(target))));
     webhooks = new WebhookRepository(db, table);
   });
   afterAll(async () => {
